@@ -1,0 +1,187 @@
+import { EncoreError, ErrorCode, invalidArgument } from './errors.js';
+
+/**
+ * A sparse matrix in compressed sparse row form. Row r holds columns
+ * `indices[indptr[r] .. indptr[r+1])` (strictly ascending) with values `data[…]` at the same
+ * positions. `times`, when present, holds one timestamp (epoch ms) per stored entry: the latest
+ * event that contributed to it, for callers that need recency.
+ */
+export interface Csr {
+  readonly rows: number;
+  readonly cols: number;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly data: Float32Array;
+  readonly times: Float64Array | null;
+}
+
+/** Entries in coordinate form: entry e is (row[e], col[e]) = value[e], at time[e] when present. */
+export interface Coo {
+  readonly rows: number;
+  readonly cols: number;
+  readonly row: Int32Array;
+  readonly col: Int32Array;
+  readonly value: Float32Array;
+  readonly time: Float64Array | null;
+}
+
+/** How duplicate (row, col) entries combine. Timestamps always keep the latest. */
+export type Combine = 'sum' | 'max' | 'last';
+
+/**
+ * Builds a CSR matrix from coordinate entries in O(entries + rows + cols), without a comparison
+ * sort: a counting sort by column, then a stable scatter by row, leaves every row's columns
+ * ascending so duplicates sit side by side and merge in one sweep (`combine`, default 'sum';
+ * 'last' keeps the value of the latest entry in input order).
+ *
+ * INVALID_ARGUMENT when an index is out of range or the arrays disagree in length.
+ */
+export function cooToCsr(coo: Coo, options: { combine?: Combine } = {}): Csr {
+  const combine = options.combine ?? 'sum';
+  if (combine !== 'sum' && combine !== 'max' && combine !== 'last') {
+    throw invalidArgument('core/cooToCsr', "combine must be 'sum', 'max' or 'last'", combine);
+  }
+  const { rows, cols, row, col, value, time } = coo;
+  checkShape('core/cooToCsr', rows, cols);
+  const n = row.length;
+  if (col.length !== n || value.length !== n || (time !== null && time.length !== n)) {
+    throw invalidArgument('core/cooToCsr', 'row, col, value (and time) must have the same length', {
+      row: n,
+      col: col.length,
+      value: value.length,
+      time: time?.length,
+    });
+  }
+  // Counting sort by column.
+  const colStart = new Int32Array(cols + 1);
+  for (let e = 0; e < n; e++) {
+    const c = col[e] as number;
+    const r = row[e] as number;
+    if (!(c >= 0 && c < cols) || !(r >= 0 && r < rows)) {
+      throw invalidArgument('core/cooToCsr', `entry ${e} is out of range (${rows} x ${cols})`, { row: r, col: c });
+    }
+    colStart[c + 1]!++;
+  }
+  for (let c = 0; c < cols; c++) colStart[c + 1]! += colStart[c]!;
+  const byCol = new Int32Array(n);
+  const next = colStart.slice(0, cols);
+  for (let e = 0; e < n; e++) byCol[next[col[e]!]!++] = e;
+
+  // Stable scatter by row: within a row, columns arrive ascending and ties keep input order.
+  const rowStart = new Int32Array(rows + 1);
+  for (let e = 0; e < n; e++) rowStart[row[e]! + 1]!++;
+  for (let r = 0; r < rows; r++) rowStart[r + 1]! += rowStart[r]!;
+  const fill = rowStart.slice(0, rows);
+  const idx = new Int32Array(n);
+  const val = new Float32Array(n);
+  const ts = time === null ? null : new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const e = byCol[k] as number;
+    const p = fill[row[e]!]!++;
+    idx[p] = col[e] as number;
+    val[p] = value[e] as number;
+    if (ts !== null) ts[p] = (time as Float64Array)[e] as number;
+  }
+
+  // Merge adjacent duplicates in place and compact.
+  const indptr = new Int32Array(rows + 1);
+  let out = 0;
+  for (let r = 0; r < rows; r++) {
+    const end = rowStart[r + 1] as number;
+    let p = rowStart[r] as number;
+    while (p < end) {
+      const c = idx[p] as number;
+      let v = val[p] as number;
+      let t = ts === null ? 0 : (ts[p] as number);
+      p++;
+      while (p < end && idx[p] === c) {
+        const w = val[p] as number;
+        v = combine === 'sum' ? v + w : combine === 'max' ? Math.max(v, w) : w;
+        if (ts !== null) t = Math.max(t, ts[p] as number);
+        p++;
+      }
+      idx[out] = c;
+      val[out] = v;
+      if (ts !== null) ts[out] = t;
+      out++;
+    }
+    indptr[r + 1] = out;
+  }
+  return {
+    rows,
+    cols,
+    indptr,
+    indices: out === n ? idx : idx.slice(0, out),
+    data: out === n ? val : val.slice(0, out),
+    times: ts === null ? null : out === n ? ts : ts.slice(0, out),
+  };
+}
+
+/** The entries of a CSR matrix in coordinate form (row-major order). */
+export function csrToCoo(csr: Csr): Coo {
+  const nnz = csr.indices.length;
+  const row = new Int32Array(nnz);
+  for (let r = 0; r < csr.rows; r++) row.fill(r, csr.indptr[r] as number, csr.indptr[r + 1] as number);
+  return {
+    rows: csr.rows,
+    cols: csr.cols,
+    row,
+    col: csr.indices.slice(),
+    value: csr.data.slice(),
+    time: csr.times === null ? null : csr.times.slice(),
+  };
+}
+
+/** The transpose (items × customers from customers × items), in O(nnz + rows + cols). */
+export function transposeCsr(csr: Csr): Csr {
+  const { rows, cols, indptr, indices, data, times } = csr;
+  const nnz = indices.length;
+  const tIndptr = new Int32Array(cols + 1);
+  for (let k = 0; k < nnz; k++) tIndptr[indices[k]! + 1]!++;
+  for (let c = 0; c < cols; c++) tIndptr[c + 1]! += tIndptr[c]!;
+  const fill = tIndptr.slice(0, cols);
+  const tIndices = new Int32Array(nnz);
+  const tData = new Float32Array(nnz);
+  const tTimes = times === null ? null : new Float64Array(nnz);
+  for (let r = 0; r < rows; r++) {
+    for (let k = indptr[r] as number, end = indptr[r + 1] as number; k < end; k++) {
+      const p = fill[indices[k]!]!++;
+      tIndices[p] = r;
+      tData[p] = data[k] as number;
+      if (tTimes !== null) tTimes[p] = (times as Float64Array)[k] as number;
+    }
+  }
+  return { rows: cols, cols: rows, indptr: tIndptr, indices: tIndices, data: tData, times: tTimes };
+}
+
+/** Number of stored entries in row r. */
+export function rowLength(csr: Csr, r: number): number {
+  return (csr.indptr[r + 1] as number) - (csr.indptr[r] as number);
+}
+
+/** Views (no copies) of row r's columns and values. */
+export function rowView(csr: Csr, r: number): { indices: Int32Array; data: Float32Array } {
+  if (!Number.isInteger(r) || r < 0 || r >= csr.rows) {
+    throw invalidArgument('core/rowView', `row must be an integer in 0..${csr.rows - 1}`, r);
+  }
+  const start = csr.indptr[r] as number;
+  const end = csr.indptr[r + 1] as number;
+  return { indices: csr.indices.subarray(start, end), data: csr.data.subarray(start, end) };
+}
+
+/** Number of stored entries per column (e.g. item popularity from a customers × items matrix). */
+export function columnCounts(csr: Csr): Float64Array {
+  const counts = new Float64Array(csr.cols);
+  for (let k = 0; k < csr.indices.length; k++) counts[csr.indices[k]!]!++;
+  return counts;
+}
+
+function checkShape(where: string, rows: number, cols: number): void {
+  for (const [name, v] of [
+    ['rows', rows],
+    ['cols', cols],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0) throw invalidArgument(where, `${name} must be a non-negative integer`, v);
+    if (v >= 0x7fffffff) throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, `${where}: ${name} exceeds 2^31 - 2`, { value: v });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The one error class of Encore. Callers and tests branch on `code`, never on the message.
+ *
+ * Messages read `package/function: what was wrong, what was expected`; `details` holds the
+ * offending value (and, for input files, the line number).
+ */
+export const ErrorCode = Object.freeze({
+  /** An argument or option has the wrong type, range or shape. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** An event failed schema validation. */
+  INVALID_EVENT: 'INVALID_EVENT',
+  /** A catalog item failed schema validation. */
+  INVALID_CATALOG_ITEM: 'INVALID_CATALOG_ITEM',
+  /** A line of an input file could not be parsed (strict mode; otherwise it is counted). */
+  PARSE_ERROR: 'PARSE_ERROR',
+  /** An input file or directory does not exist or cannot be read. */
+  FILE_NOT_FOUND: 'FILE_NOT_FOUND',
+  /** A data format name is not one Encore knows. */
+  UNKNOWN_FORMAT: 'UNKNOWN_FORMAT',
+  /** An algorithm name is not one Encore knows. */
+  UNKNOWN_ALGORITHM: 'UNKNOWN_ALGORITHM',
+  /** Input is well-formed but holds nothing to work on (e.g. no interactions after filtering). */
+  EMPTY_INPUT: 'EMPTY_INPUT',
+  /** A command-line invocation is malformed (unknown flag, missing value). */
+  USAGE: 'USAGE',
+  /** A capacity limit was reached (e.g. more than 2^31 - 1 rows in one matrix). */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+} as const);
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class EncoreError extends Error {
+  override readonly name = 'EncoreError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** True when `error` is an EncoreError, optionally with the given code. */
+export function isEncoreError(error: unknown, code?: ErrorCode): error is EncoreError {
+  return error instanceof EncoreError && (code === undefined || error.code === code);
+}
+
+/** Shorthand for `throw new EncoreError(INVALID_ARGUMENT, …)` used by boundary checks. */
+export function invalidArgument(where: string, what: string, value: unknown): EncoreError {
+  return new EncoreError(ErrorCode.INVALID_ARGUMENT, `${where}: ${what}`, { value });
+}

@@ -1,0 +1,185 @@
+import { EncoreError, ErrorCode } from './errors.js';
+
+/**
+ * The event types Encore understands, in the order of their numeric codes in an EventLog.
+ * `return` is a purchase sent back (Online Retail's `C` invoices): kept, never dropped, and
+ * weighted 0 in interaction matrices by default.
+ */
+export const EVENT_TYPES = Object.freeze([
+  'view',
+  'cart',
+  'remove_from_cart',
+  'purchase',
+  'wishlist',
+  'rate',
+  'search',
+  'return',
+] as const);
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+const EVENT_TYPE_CODE: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, i]));
+
+/** Numeric code of an event type, or -1 for an unknown name. */
+export function eventTypeCode(type: string): number {
+  return EVENT_TYPE_CODE.get(type) ?? -1;
+}
+
+/**
+ * One thing a shopper did. At least one customer key (`userId`, `anonymousId`, `deviceId`) is
+ * required; `itemId` is required for every type but `search`, which requires `query`.
+ * `timestamp` is milliseconds since the Unix epoch (UTC).
+ */
+export interface Event {
+  readonly type: EventType;
+  readonly userId?: string | undefined;
+  readonly anonymousId?: string | undefined;
+  readonly deviceId?: string | undefined;
+  readonly itemId?: string | undefined;
+  readonly timestamp: number;
+  readonly quantity?: number | undefined;
+  readonly price?: number | undefined;
+  readonly rating?: number | undefined;
+  readonly channel?: string | undefined;
+  readonly sessionId?: string | undefined;
+  readonly orderId?: string | undefined;
+  readonly query?: string | undefined;
+}
+
+/** Why an event or catalog item was rejected: a code from ErrorCode and a short reason. */
+export interface Rejection {
+  readonly code: ErrorCode;
+  readonly reason: string;
+}
+
+export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Rejection };
+
+/** Ratings must lie in this closed range (covers 1–5 stars, 0–10 scores, thumbs as ±1). */
+export const RATING_RANGE = Object.freeze({ min: -10, max: 10 });
+
+const ID_FIELDS = ['userId', 'anonymousId', 'deviceId', 'itemId', 'channel', 'sessionId', 'orderId'] as const;
+
+/**
+ * Checks an id-like string: non-empty, at most 512 characters, no control characters
+ * (NUL and friends would let ids collide with keys Encore builds from them).
+ */
+export function checkId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > 512) return 'must be at most 512 characters';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain control characters';
+  return undefined;
+}
+
+/**
+ * Parses a timestamp given as epoch milliseconds (number) or an ISO 8601 string with a time zone.
+ * Returns NaN when it is neither. Numbers below 1e11 are read as epoch seconds (a common slip that
+ * would otherwise put every event in January 1970).
+ */
+export function parseTimestamp(value: unknown): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return Number.NaN;
+    return value < 1e11 ? value * 1000 : value;
+  }
+  if (typeof value === 'string' && value.length > 0) {
+    if (/^\d+(\.\d+)?$/.test(value)) return parseTimestamp(Number(value));
+    // Require an explicit zone: a bare local time would silently depend on the machine's TZ.
+    if (!/(Z|[+-]\d\d:?\d\d)$/i.test(value)) return Number.NaN;
+    return Date.parse(value);
+  }
+  return Number.NaN;
+}
+
+const reject = (reason: string, code: ErrorCode = ErrorCode.INVALID_EVENT): Validation<never> => ({
+  ok: false,
+  error: { code, reason },
+});
+
+/**
+ * Validates one raw event (e.g. a parsed JSONL line) against the event schema.
+ * Never throws: returns `{ ok: false, error }` with a reason a person can act on.
+ */
+export function validateEvent(input: unknown): Validation<Event> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return reject('event must be an object');
+  const raw = input as Record<string, unknown>;
+  const type = raw.type;
+  if (typeof type !== 'string' || eventTypeCode(type) < 0) {
+    return reject(`unknown event type ${JSON.stringify(type)}, expected one of ${EVENT_TYPES.join(', ')}`);
+  }
+  for (const field of ID_FIELDS) {
+    const v = raw[field];
+    if (v === undefined || v === null) continue;
+    const problem = checkId(typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v);
+    if (problem) return reject(`${field} ${problem}`);
+  }
+  const userId = optionalId(raw.userId);
+  const anonymousId = optionalId(raw.anonymousId);
+  const deviceId = optionalId(raw.deviceId);
+  if (userId === undefined && anonymousId === undefined && deviceId === undefined) {
+    return reject('event needs a customer key: userId, anonymousId or deviceId');
+  }
+  const itemId = optionalId(raw.itemId);
+  let query: string | undefined;
+  if (raw.query !== undefined && raw.query !== null) {
+    if (typeof raw.query !== 'string' || raw.query.length > 2048) return reject('query must be a string of at most 2048 characters');
+    query = raw.query;
+  }
+  if (type === 'search') {
+    if (query === undefined || query.trim() === '') return reject('search event needs a non-empty query');
+  } else if (itemId === undefined) {
+    return reject(`${type} event needs an itemId`);
+  }
+  const timestamp = parseTimestamp(raw.timestamp);
+  if (Number.isNaN(timestamp)) {
+    return reject('timestamp must be epoch milliseconds or an ISO 8601 string with a time zone');
+  }
+  const quantity = optionalNumber(raw.quantity);
+  if (Number.isNaN(quantity)) return reject('quantity must be a finite number');
+  const price = optionalNumber(raw.price);
+  if (Number.isNaN(price) || (price !== undefined && price < 0)) return reject('price must be a finite number ≥ 0');
+  const rating = optionalNumber(raw.rating);
+  if (Number.isNaN(rating) || (rating !== undefined && (rating < RATING_RANGE.min || rating > RATING_RANGE.max))) {
+    return reject(`rating must be a finite number in [${RATING_RANGE.min}, ${RATING_RANGE.max}]`);
+  }
+  if (type === 'rate' && rating === undefined) return reject('rate event needs a rating');
+  return {
+    ok: true,
+    value: {
+      type: type as EventType,
+      userId,
+      anonymousId,
+      deviceId,
+      itemId,
+      timestamp,
+      quantity,
+      price,
+      rating,
+      channel: optionalId(raw.channel),
+      sessionId: optionalId(raw.sessionId),
+      orderId: optionalId(raw.orderId),
+      query,
+    },
+  };
+}
+
+/** Like validateEvent, but throws an INVALID_EVENT EncoreError. */
+export function assertEvent(input: unknown): Event {
+  const result = validateEvent(input);
+  if (!result.ok) {
+    throw new EncoreError(result.error.code, `core/assertEvent: ${result.error.reason}`, { value: input });
+  }
+  return result.value;
+}
+
+function optionalId(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'number' ? String(v) : (v as string);
+}
+
+/** undefined when absent, NaN when present but not a finite number (numeric strings are accepted). */
+function optionalNumber(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+  return Number.isFinite(n) ? n : Number.NaN;
+}

@@ -1,0 +1,50 @@
+export { type Catalog, type CatalogItem, catalogFrom, validateCatalogItem } from './catalog.js';
+export {
+  type Combine,
+  type Coo,
+  type Csr,
+  columnCounts,
+  cooToCsr,
+  csrToCoo,
+  rowLength,
+  rowView,
+  transposeCsr,
+} from './csr.js';
+export { EncoreError, ErrorCode, invalidArgument, isEncoreError } from './errors.js';
+export {
+  countEventTypes,
+  type EventFields,
+  type EventLog,
+  EventLogBuilder,
+  type EventLogIds,
+  eventAt,
+  eventLogFrom,
+  type InternedColumn,
+} from './event-log.js';
+export {
+  assertEvent,
+  checkId,
+  EVENT_TYPES,
+  type Event,
+  type EventType,
+  eventTypeCode,
+  parseTimestamp,
+  RATING_RANGE,
+  type Rejection,
+  type Validation,
+  validateEvent,
+} from './events.js';
+export { IdMap } from './idmap.js';
+export {
+  ANONYMOUS_PREFIX,
+  buildInteractions,
+  type CustomerAssignment,
+  DEFAULT_EVENT_WEIGHTS,
+  DEVICE_PREFIX,
+  defaultCustomers,
+  type InteractionOptions,
+  type Interactions,
+} from './interactions.js';
+export { createRng, type Rng, shuffleInPlace } from './rng.js';
+export type { Algorithm, FitContext, Model, RecommendOptions } from './recommender.js';
+export { type TopK, topK } from './topk.js';

@@ -1,0 +1,189 @@
+import { type Csr, cooToCsr } from './csr.js';
+import { invalidArgument } from './errors.js';
+import type { EventLog } from './event-log.js';
+import { EVENT_TYPES, type EventType } from './events.js';
+import { IdMap } from './idmap.js';
+
+/**
+ * Which customer each event belongs to: `ofEvent[row]` indexes `ids`, -1 when the event has no
+ * customer key. The identity package produces this from stitched identities; `defaultCustomers`
+ * gives the plain resolution without stitching.
+ */
+export interface CustomerAssignment {
+  readonly ids: IdMap;
+  readonly ofEvent: Int32Array;
+}
+
+/** Prefixes that keep anonymous and device keys apart from user ids (ids cannot hold control characters). */
+export const ANONYMOUS_PREFIX = '\u0000anonymous:';
+export const DEVICE_PREFIX = '\u0000device:';
+
+/**
+ * One customer per userId; events without a userId belong to their anonymousId, else deviceId,
+ * kept apart from user ids by ANONYMOUS_PREFIX / DEVICE_PREFIX. No stitching across keys.
+ */
+export function defaultCustomers(log: EventLog): CustomerAssignment {
+  const ids = new IdMap();
+  const ofEvent = new Int32Array(log.length).fill(-1);
+  const u = log.user.values;
+  const a = log.anonymous.values;
+  const d = log.device.values;
+  // Cache per source index so each distinct key is interned once.
+  const userMap = new Int32Array(log.user.ids.size).fill(-1);
+  const anonMap = new Int32Array(log.anonymous.ids.size).fill(-1);
+  const devMap = new Int32Array(log.device.ids.size).fill(-1);
+  for (let row = 0; row < log.length; row++) {
+    let k = u === null ? -1 : (u[row] as number);
+    if (k >= 0) {
+      let c = userMap[k] as number;
+      if (c < 0) userMap[k] = c = ids.intern(log.user.ids.idAt(k));
+      ofEvent[row] = c;
+      continue;
+    }
+    k = a === null ? -1 : (a[row] as number);
+    if (k >= 0) {
+      let c = anonMap[k] as number;
+      if (c < 0) anonMap[k] = c = ids.intern(ANONYMOUS_PREFIX + log.anonymous.ids.idAt(k));
+      ofEvent[row] = c;
+      continue;
+    }
+    k = d === null ? -1 : (d[row] as number);
+    if (k >= 0) {
+      let c = devMap[k] as number;
+      if (c < 0) devMap[k] = c = ids.intern(DEVICE_PREFIX + log.device.ids.idAt(k));
+      ofEvent[row] = c;
+    }
+  }
+  return { ids, ofEvent };
+}
+
+/** Default weight of each event type in an interaction matrix. */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<EventType, number>> = Object.freeze({
+  view: 1,
+  cart: 3,
+  remove_from_cart: 0,
+  purchase: 5,
+  wishlist: 2,
+  rate: 1,
+  search: 0,
+  return: 0,
+});
+
+export interface InteractionOptions {
+  /**
+   * Weight per event type; types not listed weigh 0 and are left out. Default DEFAULT_EVENT_WEIGHTS.
+   * `{ purchase: 1 }` builds a purchase-only matrix.
+   */
+  readonly weights?: Readonly<Partial<Record<EventType, number>>>;
+  /** For `rate` events, multiply the weight by the rating (default false: a rating counts as one interaction). */
+  readonly ratingAsWeight?: boolean;
+  /** For `purchase` and `cart` events with a positive quantity, multiply the weight by it (default false). */
+  readonly quantityAsWeight?: boolean;
+  /**
+   * Exponential time decay: an event `halfLifeDays` before `now` counts half. Requires `now`.
+   * Default: no decay.
+   */
+  readonly halfLifeDays?: number;
+  /** The reference time for decay, epoch ms. */
+  readonly now?: number;
+  /** How repeated (customer, item) events combine: 'sum' (default) or 'max'. */
+  readonly combine?: 'sum' | 'max';
+  /** Keep the latest timestamp of each (customer, item) pair in `matrix.times` (default false). */
+  readonly keepTimes?: boolean;
+  /** Customer of each event (from identity resolution). Default: `defaultCustomers(log)`. */
+  readonly customers?: CustomerAssignment;
+}
+
+/** A customers × items matrix with the id maps that name its rows and columns. */
+export interface Interactions {
+  readonly customers: IdMap;
+  readonly items: IdMap;
+  readonly matrix: Csr;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Builds the customers × items interaction matrix of an event log in one pass over the events
+ * (plus a counting sort; no comparison sort). Rows are every customer of the log and columns every
+ * item of the log, so matrices built from one log with different weights (views, carts, purchases)
+ * share their index spaces — what cross-occurrence needs.
+ *
+ * Events with weight 0, no customer or no item are left out (they are not errors: a search has no
+ * item). INVALID_ARGUMENT for a negative or non-finite weight, or decay without `now`.
+ *
+ * @example
+ * const { matrix } = buildInteractions(log, { weights: { purchase: 1 }, keepTimes: true });
+ */
+export function buildInteractions(log: EventLog, options: InteractionOptions = {}): Interactions {
+  const where = 'core/buildInteractions';
+  const weights = new Float64Array(EVENT_TYPES.length);
+  const given = options.weights ?? DEFAULT_EVENT_WEIGHTS;
+  for (const [type, w] of Object.entries(given)) {
+    const code = EVENT_TYPES.indexOf(type as EventType);
+    if (code < 0) throw invalidArgument(where, `unknown event type in weights: ${type}`, type);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+      throw invalidArgument(where, `weight of ${type} must be a finite number ≥ 0`, w);
+    }
+    weights[code] = w;
+  }
+  let decayRate = 0;
+  const now = options.now ?? Number.NaN;
+  if (options.halfLifeDays !== undefined) {
+    if (!(options.halfLifeDays > 0)) throw invalidArgument(where, 'halfLifeDays must be > 0', options.halfLifeDays);
+    if (!Number.isFinite(now)) throw invalidArgument(where, 'time decay needs `now` (epoch ms)', options.now);
+    decayRate = Math.LN2 / (options.halfLifeDays * MS_PER_DAY);
+  }
+  const customers = options.customers ?? defaultCustomers(log);
+  if (customers.ofEvent.length !== log.length) {
+    throw invalidArgument(where, 'customers.ofEvent must have one entry per event', customers.ofEvent.length);
+  }
+  const itemCol = log.item.values;
+  const ofEvent = customers.ofEvent;
+  const rateCode = EVENT_TYPES.indexOf('rate');
+  const purchaseCode = EVENT_TYPES.indexOf('purchase');
+  const cartCode = EVENT_TYPES.indexOf('cart');
+  const useRating = options.ratingAsWeight === true && log.rating !== null;
+  const useQuantity = options.quantityAsWeight === true && log.quantity !== null;
+
+  let kept = 0;
+  if (itemCol !== null) {
+    for (let e = 0; e < log.length; e++) {
+      if ((weights[log.type[e] as number] as number) > 0 && (itemCol[e] as number) >= 0 && (ofEvent[e] as number) >= 0) kept++;
+    }
+  }
+  const row = new Int32Array(kept);
+  const col = new Int32Array(kept);
+  const value = new Float32Array(kept);
+  const time = options.keepTimes ? new Float64Array(kept) : null;
+  let k = 0;
+  if (itemCol !== null) {
+    for (let e = 0; e < log.length; e++) {
+      const type = log.type[e] as number;
+      let w = weights[type] as number;
+      const item = itemCol[e] as number;
+      const customer = ofEvent[e] as number;
+      if (!(w > 0) || item < 0 || customer < 0) continue;
+      if (useRating && type === rateCode) {
+        const r = (log.rating as Float32Array)[e] as number;
+        if (!Number.isNaN(r)) w *= r;
+      }
+      if (useQuantity && (type === purchaseCode || type === cartCode)) {
+        const q = (log.quantity as Float32Array)[e] as number;
+        if (q > 0) w *= q;
+      }
+      const t = log.timestamp[e] as number;
+      if (decayRate > 0) w *= Math.exp(-decayRate * Math.max(0, now - t));
+      row[k] = customer;
+      col[k] = item;
+      value[k] = w;
+      if (time !== null) time[k] = t;
+      k++;
+    }
+  }
+  const matrix = cooToCsr(
+    { rows: customers.ids.size, cols: log.item.ids.size, row, col, value, time },
+    { combine: options.combine ?? 'sum' },
+  );
+  return { customers: customers.ids, items: log.item.ids, matrix };
+}
