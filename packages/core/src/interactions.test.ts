@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { rowView } from './csr.js';
+import { ErrorCode } from './errors.js';
+import { countEventTypes, EventLogBuilder, eventAt, eventLogFrom } from './event-log.js';
+import { type Event, validateEvent } from './events.js';
+import { ANONYMOUS_PREFIX, buildInteractions, DEVICE_PREFIX, defaultCustomers } from './interactions.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+const events: Event[] = [
+  { type: 'view', userId: 'alice', itemId: 'tent', timestamp: T0 },
+  { type: 'cart', userId: 'alice', itemId: 'tent', timestamp: T0 + 1 },
+  { type: 'purchase', userId: 'alice', itemId: 'tent', timestamp: T0 + 2, quantity: 2, price: 99, orderId: 'o1' },
+  { type: 'view', anonymousId: 'cookie-9', itemId: 'stove', timestamp: T0 + DAY },
+  { type: 'view', deviceId: 'ios-1', itemId: 'tent', timestamp: T0 + 2 * DAY },
+  { type: 'search', userId: 'bob', query: 'camping with kids', timestamp: T0 + 3 * DAY },
+  { type: 'rate', userId: 'bob', itemId: 'stove', rating: 4, timestamp: T0 + 4 * DAY },
+  { type: 'return', userId: 'alice', itemId: 'tent', quantity: 1, timestamp: T0 + 5 * DAY },
+];
+
+describe('EventLogBuilder', () => {
+  it('round-trips every event through the columns', () => {
+    const log = eventLogFrom(events);
+    expect(log.length).toBe(events.length);
+    events.forEach((e, i) => {
+      const back = eventAt(log, i);
+      for (const [k, v] of Object.entries(e)) expect(back[k as keyof Event]).toEqual(v);
+      expect(validateEvent(back).ok).toBe(true);
+    });
+    expect(log.rating).not.toBeNull();
+    expect(log.channel.values).toBeNull(); // no event used it: no column allocated
+    expect(countEventTypes(log).get('view')).toBe(3);
+  });
+
+  it('grows past its initial capacity without losing rows', () => {
+    const b = new EventLogBuilder({ capacity: 16 });
+    for (let i = 0; i < 1000; i++) {
+      b.add(0, i, { userId: `u${i % 7}`, itemId: `i${i % 13}`, price: i === 999 ? 5 : undefined });
+    }
+    const log = b.finish();
+    expect(log.length).toBe(1000);
+    expect(log.user.ids.size).toBe(7);
+    expect(eventAt(log, 998).price).toBeUndefined();
+    expect(eventAt(log, 999)).toMatchObject({ userId: 'u5', itemId: 'i11', timestamp: 999, price: 5 });
+  });
+
+  it('rejects an unknown type code and an out-of-range row', () => {
+    expect(() => new EventLogBuilder().add(99, 0, {})).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_EVENT }));
+    expect(() => eventAt(eventLogFrom([]), 0)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+  });
+});
+
+describe('defaultCustomers', () => {
+  it('keys on userId, else anonymousId, else deviceId, kept apart by prefixes', () => {
+    const log = eventLogFrom([...events, { type: 'view', userId: `${ANONYMOUS_PREFIX}x`.slice(1), itemId: 'x', timestamp: 1 }]);
+    const { ids, ofEvent } = defaultCustomers(log);
+    expect(ids.ids()).toEqual(['alice', `${ANONYMOUS_PREFIX}cookie-9`, `${DEVICE_PREFIX}ios-1`, 'bob', 'anonymous:x']);
+    expect([...ofEvent]).toEqual([0, 0, 0, 1, 2, 3, 3, 0, 4]);
+  });
+});
+
+describe('buildInteractions', () => {
+  it('applies default weights: view 1 + cart 3 + purchase 5, returns and searches left out', () => {
+    const log = eventLogFrom(events);
+    const { customers, items, matrix } = buildInteractions(log);
+    expect(matrix.rows).toBe(customers.size);
+    expect(matrix.cols).toBe(items.size);
+    const alice = rowView(matrix, customers.indexOf('alice'));
+    expect([...alice.indices]).toEqual([items.indexOf('tent')]);
+    expect([...alice.data]).toEqual([9]);
+    const bob = rowView(matrix, customers.indexOf('bob'));
+    expect([...bob.data]).toEqual([1]);
+  });
+
+  it('builds per-type matrices over shared index spaces, with ratings, quantities and times', () => {
+    const log = eventLogFrom(events);
+    const purchases = buildInteractions(log, { weights: { purchase: 1 }, quantityAsWeight: true, keepTimes: true });
+    const views = buildInteractions(log, { weights: { view: 1 } });
+    expect(purchases.matrix.cols).toBe(views.matrix.cols);
+    expect(purchases.matrix.rows).toBe(views.matrix.rows);
+    expect([...purchases.matrix.data]).toEqual([2]);
+    expect([...(purchases.matrix.times ?? [])]).toEqual([T0 + 2]);
+    const ratings = buildInteractions(log, { weights: { rate: 1 }, ratingAsWeight: true });
+    expect([...ratings.matrix.data]).toEqual([4]);
+  });
+
+  it('decays by half-life relative to now', () => {
+    const log = eventLogFrom([
+      { type: 'view', userId: 'u', itemId: 'a', timestamp: T0 },
+      { type: 'view', userId: 'u', itemId: 'b', timestamp: T0 + 10 * DAY },
+    ]);
+    const { matrix } = buildInteractions(log, { weights: { view: 1 }, halfLifeDays: 10, now: T0 + 10 * DAY });
+    expect(matrix.data[0]).toBeCloseTo(0.5, 6);
+    expect(matrix.data[1]).toBeCloseTo(1, 6);
+  });
+
+  it('rejects bad weights and decay without now', () => {
+    const log = eventLogFrom(events);
+    const invalid = expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT });
+    expect(() => buildInteractions(log, { weights: { view: -1 } })).toThrow(invalid);
+    expect(() => buildInteractions(log, { weights: { clicks: 1 } as never })).toThrow(invalid);
+    expect(() => buildInteractions(log, { halfLifeDays: 7 })).toThrow(invalid);
+    expect(() => buildInteractions(log, { halfLifeDays: 0, now: 1 })).toThrow(invalid);
+  });
+});
