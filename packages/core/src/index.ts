@@ -39,6 +39,7 @@ export {
   ANONYMOUS_PREFIX,
   buildInteractions,
   type CustomerAssignment,
+  compactInteractions,
   DEFAULT_EVENT_WEIGHTS,
   DEVICE_PREFIX,
   defaultCustomers,

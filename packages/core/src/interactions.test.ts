@@ -3,7 +3,7 @@ import { rowView } from './csr.js';
 import { ErrorCode } from './errors.js';
 import { countEventTypes, EventLogBuilder, eventAt, eventLogFrom } from './event-log.js';
 import { type Event, validateEvent } from './events.js';
-import { ANONYMOUS_PREFIX, buildInteractions, DEVICE_PREFIX, defaultCustomers } from './interactions.js';
+import { ANONYMOUS_PREFIX, buildInteractions, compactInteractions, DEVICE_PREFIX, defaultCustomers } from './interactions.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -102,5 +102,19 @@ describe('buildInteractions', () => {
     expect(() => buildInteractions(log, { weights: { clicks: 1 } as never })).toThrow(invalid);
     expect(() => buildInteractions(log, { halfLifeDays: 7 })).toThrow(invalid);
     expect(() => buildInteractions(log, { halfLifeDays: 0, now: 1 })).toThrow(invalid);
+  });
+});
+
+describe('compactInteractions', () => {
+  it('drops empty rows and columns and renumbers densely, keeping entries', () => {
+    const log = eventLogFrom(events);
+    const full = buildInteractions(log, { weights: { purchase: 1, rate: 1 }, keepTimes: true });
+    expect(full.matrix.rows).toBe(4); // alice, the cookie, the device, bob
+    const c = compactInteractions(full);
+    expect(c.customers.ids()).toEqual(['alice', 'bob']);
+    expect(c.items.ids()).toEqual(['tent', 'stove']);
+    expect([...c.matrix.indptr]).toEqual([0, 1, 2]);
+    expect([...c.matrix.indices]).toEqual([0, 1]);
+    expect([...(c.matrix.times ?? [])]).toEqual([T0 + 2, T0 + 4 * DAY]);
   });
 });

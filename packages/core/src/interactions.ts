@@ -187,3 +187,43 @@ export function buildInteractions(log: EventLog, options: InteractionOptions = {
   );
   return { customers: customers.ids, items: log.item.ids, matrix };
 }
+
+/**
+ * Drops customers and items without any stored entry, renumbering both densely (in their old
+ * order) and carrying per-entry times. Evaluation counts users and items this way: an item only
+ * ever returned, or a customer who only searched, is not part of the catalog under test.
+ */
+export function compactInteractions(interactions: Interactions): Interactions {
+  const { matrix } = interactions;
+  const rowMap = new Int32Array(matrix.rows).fill(-1);
+  const colMap = new Int32Array(matrix.cols).fill(-1);
+  const customers = new IdMap();
+  const items = new IdMap();
+  for (let r = 0; r < matrix.rows; r++) {
+    if ((matrix.indptr[r + 1] as number) > (matrix.indptr[r] as number)) {
+      rowMap[r] = customers.intern(interactions.customers.idAt(r));
+    }
+  }
+  for (let k = 0; k < matrix.indices.length; k++) colMap[matrix.indices[k]!] = 0;
+  for (let c = 0; c < matrix.cols; c++) if (colMap[c] === 0) colMap[c] = items.intern(interactions.items.idAt(c));
+  const indptr = new Int32Array(customers.size + 1);
+  for (let r = 0; r < matrix.rows; r++) {
+    const to = rowMap[r]!;
+    if (to >= 0) indptr[to + 1] = matrix.indptr[r + 1]!;
+  }
+  // Rows keep their order, so entries keep their positions and only column numbers change.
+  const indices = new Int32Array(matrix.indices.length);
+  for (let k = 0; k < indices.length; k++) indices[k] = colMap[matrix.indices[k]!]!;
+  return {
+    customers,
+    items,
+    matrix: {
+      rows: customers.size,
+      cols: items.size,
+      indptr,
+      indices,
+      data: matrix.data.slice(),
+      times: matrix.times === null ? null : matrix.times.slice(),
+    },
+  };
+}

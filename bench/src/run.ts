@@ -1,0 +1,31 @@
+import { csrSuite } from './suites/csr.js';
+import { loadersSuite } from './suites/loaders.js';
+import { type Figure, writeRecord } from './record.js';
+
+/** Named suites; `npm run bench -- <name> …` runs some, no name runs all. */
+const SUITES: ReadonlyMap<string, (log: (line: string) => void) => Promise<Figure[]>> = new Map([
+  ['loaders', loadersSuite],
+  ['csr', csrSuite],
+]);
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+const requested = process.argv.slice(2);
+for (const name of requested) {
+  if (!SUITES.has(name)) {
+    log(`bench: unknown suite '${name}', expected one of ${[...SUITES.keys()].join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const [name, suite] of SUITES) {
+  if (requested.length > 0 && !requested.includes(name)) continue;
+  log(`bench: running ${name}`);
+  const figures = await suite(log);
+  for (const f of figures) {
+    const rate = f.throughput !== undefined ? `  ${f.throughput.toLocaleString('en-US')} ${f.unit}` : '';
+    log(`  ${f.name}: median ${f.medianMs.toFixed(1)} ms (min ${f.minMs.toFixed(1)}, max ${f.maxMs.toFixed(1)})${rate}`);
+  }
+  log(`bench: wrote ${writeRecord(name, figures)}`);
+}

@@ -1,0 +1,60 @@
+import { rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { bundledDataPath, type DataFormat, generateSynthetic, loadDataset, writeEventsCsv } from '@encore/datasets';
+import { sharedDatasets } from '../datasets.js';
+import { measure, type Task } from '../measure.js';
+import type { Figure } from '../record.js';
+
+/**
+ * Loader throughput in rows/s: the real Online Retail file (RFC 4180 quoting, date parsing, catalog),
+ * the synthetic large preset written as a plain event CSV (the ≥ 1M rows/s target), and the other
+ * real files where present.
+ */
+export async function loadersSuite(log: (line: string) => void): Promise<Figure[]> {
+  const tasks: Task[] = [];
+  const shared = sharedDatasets();
+  const files: [string, string, DataFormat][] = shared
+    ? [
+        ['online-retail (real, 320k lines)', resolve(shared, 'online-retail/online_retail_2010-12_to_2011-08.csv'), 'online-retail'],
+        ['movielens-100k u.data', resolve(shared, 'movielens-100k/u.data'), 'movielens'],
+        ['taobao sample', resolve(shared, 'taobao-userbehavior-sample/UserBehavior_head.csv'), 'taobao'],
+        ['groceries baskets', resolve(shared, 'groceries/groceries.csv'), 'baskets'],
+      ]
+    : [['online-retail bundled slice (gzip)', bundledDataPath('online-retail-2010-12'), 'online-retail']];
+  if (!shared) log('loaders: ../shared/datasets not found: measuring the bundled slice only');
+  for (const [name, path, format] of files) {
+    const { report } = await loadDataset(path, format);
+    tasks.push({
+      name,
+      units: report.lines,
+      unit: 'rows',
+      run: () => loadDataset(path, format),
+      extra: () => ({ path, bytes: statSync(path).size, lines: report.lines, accepted: report.accepted }),
+    });
+  }
+
+  log('loaders: generating the synthetic large preset and writing it as a plain event CSV …');
+  const t0 = performance.now();
+  const synthetic = generateSynthetic({ preset: 'large' });
+  const generateSeconds = (performance.now() - t0) / 1000;
+  const csv = resolve(tmpdir(), `encore-bench-large-${process.pid}.csv`);
+  const written = await writeEventsCsv(synthetic.log, csv);
+  const events = synthetic.log.length;
+  try {
+    tasks.push({
+      name: 'plain event CSV (synthetic large preset)',
+      units: written.rows,
+      unit: 'rows',
+      run: () => loadDataset(csv, 'csv'),
+      extra: () => ({ rows: written.rows, bytes: written.bytes, generateSeconds: round(generateSeconds), events }),
+    });
+    return await measure(tasks, 3);
+  } finally {
+    rmSync(csv, { force: true });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,52 @@
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, eventAt, isEncoreError } from '@encore/core';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../../index.js';
+
+const fixture = (path: string): string => fileURLToPath(new URL(`../../../fixtures/${path}`, import.meta.url));
+
+describe('retailrocket', () => {
+  it('maps view/addtocart/transaction and transactionid → orderId, timestamps in ms', async () => {
+    const { log, report } = await loadDataset(fixture('retailrocket'), 'retailrocket');
+    expect(report).toMatchObject({ lines: 5, accepted: 5, rejected: 0, skipped: 0 });
+    expect(report.counts).toEqual({
+      events: 5,
+      'events.view': 2,
+      'events.cart': 1,
+      'events.purchase': 2,
+      transactionsWithoutId: 1,
+    });
+    expect(eventAt(log, 0)).toMatchObject({
+      type: 'view',
+      userId: '257597',
+      itemId: '355908',
+      timestamp: 1433221332117,
+    });
+    expect(eventAt(log, 0).orderId).toBeUndefined();
+    expect(eventAt(log, 3)).toMatchObject({ type: 'purchase', orderId: '5411' });
+  });
+
+  it('counts malformed lines with their numbers (the header is line 1)', async () => {
+    const { report } = await loadDataset(fixture('retailrocket-malformed'), 'retailrocket');
+    expect(report).toMatchObject({ lines: 8, accepted: 2, rejected: 6, skipped: 0 });
+    expect(report.rejectedSamples).toEqual([
+      { line: 3, reason: 'unknown event "click", expected view, addtocart or transaction' },
+      { line: 4, reason: 'expected 5 comma-separated fields as in the header, found 4' },
+      { line: 5, reason: 'timestamp must be epoch milliseconds (digits), found "14332213x"' },
+      { line: 6, reason: 'visitorid must be a non-negative integer, found ""' },
+      { line: 7, reason: 'itemid must be a non-negative integer, found ""' },
+      { line: 9, reason: 'transactionid must not contain control characters' },
+    ]);
+    const error = await loadDataset(fixture('retailrocket-malformed'), 'retailrocket', { strict: true }).catch(
+      (e) => e,
+    );
+    expect(isEncoreError(error, ErrorCode.PARSE_ERROR)).toBe(true);
+    expect(error.details.line).toBe(3);
+  });
+
+  it('a file without the header is a PARSE_ERROR on line 1', async () => {
+    const error = await loadDataset(fixture('taobao/UserBehavior.csv'), 'retailrocket').catch((e) => e);
+    expect(isEncoreError(error, ErrorCode.PARSE_ERROR)).toBe(true);
+    expect(error.details.line).toBe(1);
+  });
+});

@@ -1,0 +1,100 @@
+import { EVENT_TYPES, type EventLogIds, type EventType, IdMap, invalidArgument } from '@encore/core';
+import type { DataFormat } from '../formats.js';
+import { DEFAULT_LOAD_OPTIONS, EVENT_FIELDS, type EventField, type LoadOptions } from '../options.js';
+
+/** LoadOptions resolved once at the boundary: every field present and checked. */
+export interface ResolvedOptions {
+  readonly strict: boolean;
+  readonly maxRejectedSamples: number;
+  readonly columns: ReadonlyMap<string, EventField> | null;
+  readonly typeMap: ReadonlyMap<string, EventType> | null;
+  readonly ids: Required<EventLogIds>;
+  readonly onProgress: ((bytesRead: number, totalBytes: number) => void) | null;
+  readonly signal: AbortSignal | null;
+}
+
+/** Validates and resolves LoadOptions; INVALID_ARGUMENT on anything malformed. */
+export function resolveOptions(where: string, format: DataFormat, options: LoadOptions | undefined): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidArgument(where, 'options must be an object', options);
+  }
+  const strict = options.strict ?? DEFAULT_LOAD_OPTIONS.strict;
+  if (typeof strict !== 'boolean') throw invalidArgument(where, 'options.strict must be a boolean', strict);
+  const maxRejectedSamples = options.maxRejectedSamples ?? DEFAULT_LOAD_OPTIONS.maxRejectedSamples;
+  if (!Number.isSafeInteger(maxRejectedSamples) || maxRejectedSamples < 0) {
+    throw invalidArgument(where, 'options.maxRejectedSamples must be an integer ≥ 0', maxRejectedSamples);
+  }
+  if (format !== 'csv' && options.columns !== undefined) {
+    throw invalidArgument(where, `options.columns applies to the csv format only, not ${format}`, options.columns);
+  }
+  if (format !== 'csv' && options.typeMap !== undefined) {
+    throw invalidArgument(where, `options.typeMap applies to the csv format only, not ${format}`, options.typeMap);
+  }
+  const columns =
+    options.columns === undefined
+      ? null
+      : toStringMap(where, 'options.columns', options.columns, EVENT_FIELDS as readonly string[]);
+  if (columns !== null) {
+    const seen = new Set<string>();
+    for (const field of columns.values()) {
+      if (seen.has(field))
+        throw invalidArgument(where, `options.columns maps two columns to ${field}, expected one`, field);
+      seen.add(field);
+    }
+  }
+  const typeMap =
+    options.typeMap === undefined
+      ? null
+      : toStringMap(where, 'options.typeMap', options.typeMap, EVENT_TYPES as readonly string[]);
+  const ids = options.ids ?? {};
+  if (typeof ids !== 'object' || ids === null) throw invalidArgument(where, 'options.ids must be an object', ids);
+  for (const key of ['users', 'anonymous', 'devices', 'items'] as const) {
+    const map = ids[key];
+    if (map !== undefined && !(map instanceof IdMap)) {
+      throw invalidArgument(where, `options.ids.${key} must be an IdMap`, map);
+    }
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw invalidArgument(where, 'options.onProgress must be a function', options.onProgress);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw invalidArgument(where, 'options.signal must be an AbortSignal', options.signal);
+  }
+  return {
+    strict,
+    maxRejectedSamples,
+    columns: columns as ReadonlyMap<string, EventField> | null,
+    typeMap: typeMap as ReadonlyMap<string, EventType> | null,
+    ids: {
+      users: ids.users ?? new IdMap(),
+      anonymous: ids.anonymous ?? new IdMap(),
+      devices: ids.devices ?? new IdMap(),
+      items: ids.items ?? new IdMap(),
+    },
+    onProgress: options.onProgress ?? null,
+    signal: options.signal ?? null,
+  };
+}
+
+/** A Map or a plain object (own enumerable keys only) → Map, each value one of `allowed`. */
+function toStringMap(
+  where: string,
+  name: string,
+  input: unknown,
+  allowed: readonly string[],
+): ReadonlyMap<string, string> {
+  let entries: [unknown, unknown][];
+  if (input instanceof Map) entries = [...input.entries()];
+  else if (typeof input === 'object' && input !== null && !Array.isArray(input)) entries = Object.entries(input);
+  else throw invalidArgument(where, `${name} must be a Map or an object`, input);
+  const out = new Map<string, string>();
+  for (const [key, value] of entries) {
+    if (typeof key !== 'string') throw invalidArgument(where, `${name} keys must be strings`, key);
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+      throw invalidArgument(where, `${name}[${JSON.stringify(key)}] must be one of ${allowed.join(', ')}`, value);
+    }
+    out.set(key, value);
+  }
+  return out;
+}

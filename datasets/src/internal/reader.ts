@@ -1,0 +1,227 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { EncoreError, ErrorCode, isEncoreError } from '@encore/core';
+import type { Tally } from './tally.js';
+
+/** Bytes per read (and per decompressed chunk): big reads keep the per-chunk overhead negligible. */
+const CHUNK_BYTES = 1 << 20;
+/** A line longer than this is not a text data file (or has lost its line breaks). */
+const MAX_LINE_CHARS = 64 << 20;
+
+/** A file resolved and checked before reading. */
+export interface InputFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+/**
+ * Resolves `path` to a readable regular file. A directory is accepted when `defaultFile` names
+ * the file to read inside it. FILE_NOT_FOUND otherwise.
+ */
+export async function resolveInputFile(where: string, path: string, defaultFile?: string): Promise<InputFile> {
+  let info = await statOrNull(path);
+  let resolved = path;
+  if (info?.isDirectory() && defaultFile !== undefined) {
+    resolved = join(path, defaultFile);
+    info = await statOrNull(resolved);
+  }
+  if (info === null) {
+    throw new EncoreError(ErrorCode.FILE_NOT_FOUND, `${where}: no such file ${resolved}, expected a readable file`, {
+      value: resolved,
+    });
+  }
+  if (!info.isFile()) {
+    throw new EncoreError(
+      ErrorCode.FILE_NOT_FOUND,
+      `${where}: ${resolved} is not a regular file, expected a data file${defaultFile ? ` or a directory holding ${defaultFile}` : ''}`,
+      { value: resolved },
+    );
+  }
+  return { path: resolved, size: info.size };
+}
+
+/** The first of `names` that exists as a file in `dir`, or null (for optional side files). */
+export async function findSideFile(dir: string, names: readonly string[]): Promise<InputFile | null> {
+  for (const name of names) {
+    const path = join(dir, name);
+    const info = await statOrNull(path);
+    if (info?.isFile()) return { path, size: info.size };
+  }
+  return null;
+}
+
+async function statOrNull(path: string) {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new EncoreError(
+      ErrorCode.FILE_NOT_FOUND,
+      `datasets: cannot read ${path} (${code}), expected a readable file`,
+      {
+        value: path,
+      },
+      { cause: error },
+    );
+  }
+}
+
+/** Receives the non-blank lines of a file. */
+export interface LineHandler {
+  /** When present, receives the first non-blank line (the header) instead of `line`. */
+  readonly header?: ((line: string, lineNo: number) => void) | undefined;
+  /** Receives each non-blank data line with its 1-based physical line number. */
+  line(line: string, lineNo: number): void;
+}
+
+/** How to read one file. */
+export interface ReadSpec {
+  readonly where: string;
+  readonly file: InputFile;
+  readonly encoding: 'utf8' | 'latin1';
+  readonly signal: AbortSignal | null;
+  readonly onProgress: ((bytesRead: number, totalBytes: number) => void) | null;
+}
+
+/**
+ * Streams `spec.file` (gunzipped when its name ends in `.gz`), splits it into lines itself and hands
+ * each non-blank line to `handler`, counting data lines in `tally.lines`. Yields after each chunk so
+ * a caller can hand on what the chunk produced.
+ *
+ * Lines end at LF; a CR before the LF is dropped (CRLF files); the last line needs no newline; a
+ * UTF-8 byte order mark is dropped. Blank (empty or whitespace-only) lines are not data but keep
+ * their line number. Invalid UTF-8 decodes to U+FFFD.
+ */
+export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Tally): AsyncGenerator<void, void> {
+  const { file, signal, onProgress } = spec;
+  signal?.throwIfAborted();
+  const raw = createReadStream(file.path, { highWaterMark: CHUNK_BYTES });
+  const stream: Readable = file.path.endsWith('.gz')
+    ? pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {})
+    : raw;
+  const decoder = spec.encoding === 'utf8' ? new StringDecoder('utf8') : null;
+  let headerPending = handler.header !== undefined;
+  let lineNo = 0;
+  let carry = '';
+  let first = true;
+
+  const dispatch = (text: string, start: number, end: number): void => {
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (isBlank(text, start, end)) return;
+    const line = text.slice(start, end);
+    if (headerPending) {
+      headerPending = false;
+      handler.header?.(line, lineNo);
+      return;
+    }
+    tally.lines++;
+    handler.line(line, lineNo);
+  };
+
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
+      let text = decoder === null ? chunk.toString('latin1') : decoder.write(chunk);
+      if (first && text.length > 0) {
+        first = false;
+        text = dropByteOrderMark(text, spec.encoding);
+      }
+      if (carry.length > 0) text = carry + text;
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        lineNo++;
+        dispatch(text, start, nl);
+        start = nl + 1;
+      }
+      carry = start === 0 ? text : text.slice(start);
+      if (carry.length > MAX_LINE_CHARS) {
+        throw new EncoreError(
+          ErrorCode.PARSE_ERROR,
+          `${spec.where}: line ${lineNo + 1} of ${file.path} is longer than ${MAX_LINE_CHARS} characters, expected a line-based text file`,
+          { line: lineNo + 1, reason: 'line too long', path: file.path },
+        );
+      }
+      onProgress?.(raw.bytesRead, file.size);
+      yield;
+    }
+    if (decoder !== null) carry += decoder.end();
+    if (first) carry = dropByteOrderMark(carry, spec.encoding);
+    if (carry.length > 0) {
+      lineNo++;
+      dispatch(carry, 0, carry.length);
+    }
+    yield;
+  } catch (error) {
+    throw streamError(spec, error);
+  } finally {
+    raw.destroy();
+    stream.destroy();
+  }
+}
+
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+function dropByteOrderMark(text: string, encoding: 'utf8' | 'latin1'): string {
+  if (encoding === 'utf8') return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return text.startsWith('\u00ef\u00bb\u00bf') ? text.slice(3) : text;
+}
+
+/** Maps I/O and zlib failures to EncoreErrors; our own errors and abort reasons pass through. */
+function streamError(spec: ReadSpec, error: unknown): unknown {
+  if (isEncoreError(error) || (spec.signal?.aborted && error === spec.signal.reason)) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new EncoreError(
+      ErrorCode.PARSE_ERROR,
+      `${spec.where}: ${spec.file.path} is not valid gzip data (${code}), expected a .gz file made by gzip`,
+      { path: spec.file.path, reason: String((error as Error).message) },
+      { cause: error },
+    );
+  }
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') {
+    return new EncoreError(
+      ErrorCode.FILE_NOT_FOUND,
+      `${spec.where}: cannot read ${spec.file.path} (${code})`,
+      {
+        value: spec.file.path,
+      },
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * 'utf8' when the whole file is valid UTF-8, else 'latin1' (old MovieLens side files are
+ * ISO-8859-1, newer ones UTF-8; a Latin-1 file with accents is almost never valid UTF-8).
+ */
+export async function detectEncoding(file: InputFile): Promise<'utf8' | 'latin1'> {
+  const raw = createReadStream(file.path, { highWaterMark: CHUNK_BYTES });
+  const stream: Readable = file.path.endsWith('.gz') ? pipeline(raw, createGunzip(), () => {}) : raw;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) decoder.decode(chunk, { stream: true });
+    decoder.decode();
+    return 'utf8';
+  } catch (error) {
+    if (error instanceof TypeError) return 'latin1';
+    throw streamError({ where: 'datasets', file, encoding: 'utf8', signal: null, onProgress: null }, error);
+  } finally {
+    raw.destroy();
+    stream.destroy();
+  }
+}

@@ -1,0 +1,173 @@
+import { EVENT_TYPES, type EventType, EncoreError, ErrorCode, isEncoreError } from '@encore/core';
+import { DATA_FORMATS, type DataFormat } from '@encore/datasets';
+import { SPLIT_KINDS, type SplitKind } from '@encore/eval';
+import { algorithmRegistry } from './algorithms.js';
+import { runDemo } from './commands/demo.js';
+import { type EvalResult, runEval } from './commands/evaluate.js';
+import { type FlagTable, formatFlags, numberFlag, type ParsedFlags, parseFlags, requireString } from './internal/args.js';
+import { createProgress, type Progress } from './internal/progress.js';
+import { formatEvalReport } from './internal/report.js';
+
+/** Where the command line writes: stdout carries results (`--json`), stderr progress and errors. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+const EVAL_FLAGS: FlagTable = {
+  data: { type: 'string', help: 'input file or directory' },
+  format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
+  algorithm: { type: 'string', default: 'popular', help: 'algorithm name (see `encore algorithms`)' },
+  param: { type: 'string', multiple: true, help: 'algorithm parameter name=value (repeatable)' },
+  split: { type: 'string', default: 'item-stratified', help: `split: ${SPLIT_KINDS.join(' | ')}` },
+  ratio: { type: 'string', default: '0.75', help: 'share of interactions in train' },
+  seed: { type: 'string', default: '42', help: 'random seed of the split and the algorithm' },
+  k: { type: 'string', default: '10', help: 'list length the metrics are computed at' },
+  events: { type: 'string', help: `event types that count, comma-separated (${EVENT_TYPES.join(',')})` },
+  strict: { type: 'boolean', default: false, help: 'fail on the first malformed line instead of counting it' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const DEMO_FLAGS: FlagTable = {
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const USAGE = `usage: encore <command> [flags]
+
+commands:
+  eval        evaluate an algorithm on a dataset (precision, recall, nDCG, MAP, hit rate, coverage)
+  demo        the full pipeline on bundled sample data
+  algorithms  list the algorithms and their default parameters
+
+run 'encore <command> --help' for a command's flags`;
+
+/**
+ * Runs the `encore` command line; resolves to the process exit code (0 ok, 1 failure, 2 usage or
+ * input error). Never throws: errors become one line on stderr naming the problem.
+ */
+export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'eval':
+        return await evalCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case 'algorithms':
+        for (const algorithm of algorithmRegistry.values()) {
+          io.stdout.write(`${algorithm.name.padEnd(14)} ${JSON.stringify(algorithm.defaults)}\n`);
+        }
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new EncoreError(ErrorCode.USAGE, `encore: unknown command '${command}' (try 'encore help')`, {
+          value: command,
+        });
+    }
+  } catch (error) {
+    if (isEncoreError(error)) {
+      io.stderr.write(`${error.message}\n`);
+      return isInputError(error.code) ? 2 : 1;
+    }
+    io.stderr.write(`encore: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+function isInputError(code: ErrorCode): boolean {
+  return (
+    code === ErrorCode.USAGE ||
+    code === ErrorCode.FILE_NOT_FOUND ||
+    code === ErrorCode.UNKNOWN_FORMAT ||
+    code === ErrorCode.UNKNOWN_ALGORITHM ||
+    code === ErrorCode.PARSE_ERROR ||
+    code === ErrorCode.INVALID_ARGUMENT ||
+    code === ErrorCode.EMPTY_INPUT
+  );
+}
+
+function progressFor(flags: ParsedFlags, io: CliIo): Progress {
+  return createProgress({ stream: io.stderr, quiet: flags.quiet === true });
+}
+
+async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('eval', argv, EVAL_FLAGS);
+  if (flags.help) {
+    io.stdout.write(`usage: encore eval --data <path> --format <format> [flags]\n\n${formatFlags(EVAL_FLAGS)}\n`);
+    return 0;
+  }
+  const data = requireString('eval', flags, 'data');
+  const format = oneOf('eval', 'format', requireString('eval', flags, 'format'), DATA_FORMATS, ErrorCode.UNKNOWN_FORMAT);
+  const split = oneOf('eval', 'split', String(flags.split), SPLIT_KINDS, ErrorCode.USAGE);
+  const algorithm = String(flags.algorithm);
+  algorithmRegistry.get(algorithm); // fail before loading anything
+  const ratio = numberFlag('eval', flags, 'ratio', { min: Number.MIN_VALUE, max: 1 - Number.EPSILON }) as number;
+  const seed = numberFlag('eval', flags, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }) as number;
+  const k = numberFlag('eval', flags, 'k', { min: 1, max: 10_000, integer: true }) as number;
+  const events =
+    typeof flags.events === 'string'
+      ? flags.events.split(',').map((t) => oneOf('eval', 'events', t.trim(), EVENT_TYPES, ErrorCode.USAGE) as EventType)
+      : undefined;
+  const params = parseParams(flags.param as string[] | undefined);
+  if (!params.has('seed')) params.set('seed', seed);
+  const result = await runEval(
+    { data, format, algorithm, params: Object.fromEntries(params), split, ratio, seed, k, events, strict: flags.strict === true },
+    progressFor(flags, io),
+  );
+  writeResult(io, flags, result, formatEvalReport);
+  return 0;
+}
+
+async function demoCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('demo', argv, DEMO_FLAGS);
+  if (flags.help) {
+    io.stdout.write(`usage: encore demo [flags]\n\n${formatFlags(DEMO_FLAGS)}\n`);
+    return 0;
+  }
+  const report = await runDemo(progressFor(flags, io));
+  if (flags.json) io.stdout.write(`${JSON.stringify(report.result)}\n`);
+  else io.stdout.write(report.text);
+  return 0;
+}
+
+function writeResult<T>(io: CliIo, flags: ParsedFlags, result: T, format: (r: T) => string): void {
+  io.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : format(result));
+}
+
+/** `--param name=value` pairs; numbers and booleans are parsed, everything else stays a string. */
+function parseParams(pairs: readonly string[] | undefined): Map<string, unknown> {
+  const params = new Map<string, unknown>();
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new EncoreError(ErrorCode.USAGE, `encore eval: --param expects name=value, got '${pair}'`, { value: pair });
+    }
+    const name = pair.slice(0, eq);
+    const raw = pair.slice(eq + 1);
+    const n = Number(raw);
+    params.set(name, raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(n) ? n : raw);
+  }
+  return params;
+}
+
+function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[], code: ErrorCode): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    const what = flag === 'format' ? 'format' : `--${flag} value`;
+    throw new EncoreError(code, `encore ${command}: unknown ${what} '${value}', expected one of ${allowed.join(', ')}`, {
+      flag,
+      value,
+    });
+  }
+  return value as T;
+}
+
+export type { EvalResult, DataFormat, SplitKind };

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, SKIP_NO_DATASETS, sharedDatasets } from './environment.js';
+
+describe('encore command line: bad invocations exit non-zero with one line naming the problem', () => {
+  it('unknown flag', async () => {
+    const r = await runCli(['eval', '--data', 'x', '--format', 'movielens', '--colour', 'red']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--colour/);
+  });
+
+  it('missing file', async () => {
+    const r = await runCli(['eval', '--data', 'no/such/file.data', '--format', 'movielens', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no\/such\/file\.data/);
+  });
+
+  it('unknown format', async () => {
+    const r = await runCli(['eval', '--data', 'README.md', '--format', 'parquet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown format 'parquet'/);
+  });
+
+  it('unknown command, unknown algorithm, bad number', async () => {
+    expect((await runCli(['train-all'])).stderr).toMatch(/unknown command 'train-all'/);
+    const alg = await runCli(['eval', '--data', 'README.md', '--format', 'csv', '--algorithm', 'magic']);
+    expect(alg.code).toBe(2);
+    expect(alg.stderr).toMatch(/magic/);
+    const k = await runCli(['eval', '--data', 'README.md', '--format', 'csv', '--k', 'ten']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/--k must be an integer/);
+  });
+});
+
+describe.skipIf(sharedDatasets === null)(`encore eval on MovieLens 100k ${sharedDatasets ? '' : SKIP_NO_DATASETS}`, () => {
+  it('prints the JSON contract with 943 users, 1682 items, 100000 interactions', async () => {
+    const data = resolve(sharedDatasets as string, 'movielens-100k/u.data');
+    const r = await runCli(['eval', '--data', data, '--format', 'movielens', '--algorithm', 'popular', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.dataset).toMatchObject({ path: data, format: 'movielens', users: 943, items: 1682, interactions: 100000, rejected: 0 });
+    expect(out.split).toMatchObject({ kind: 'item-stratified', ratio: 0.75, seed: 42 });
+    expect(out.split.train + out.split.test).toBe(100000);
+    expect(out.algorithm.name).toBe('popular');
+    for (const key of ['precision', 'recall', 'ndcg', 'map', 'mapAtK', 'hitRate', 'coverage']) {
+      expect(out.metrics[key]).toBeGreaterThan(0);
+      expect(out.metrics[key]).toBeLessThanOrEqual(1);
+    }
+    expect(Object.keys(out.timings).sort()).toEqual(['loadSeconds', 'recommendSeconds', 'trainSeconds']);
+    expect(out.environment.node).toBe(process.version);
+    expect(out.environment.threads).toBeGreaterThan(0);
+  });
+});
+
+describe('encore demo', () => {
+  it('runs the whole pipeline on bundled data and reports real figures', async () => {
+    const r = await runCli(['demo', '--json', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const retail = out.retail;
+    expect(retail.lines).toBe(retail.accepted + retail.rejected + retail.skipped);
+    expect(retail.customers).toBeGreaterThan(500);
+    expect(retail.bestSellers).toHaveLength(10);
+    expect(retail.bestSellers[0].title).not.toBe('');
+    const popular = retail.evaluation.find((s: { algorithm: string }) => s.algorithm === 'popular');
+    const random = retail.evaluation.find((s: { algorithm: string }) => s.algorithm === 'random');
+    expect(popular.metrics.precision).toBeGreaterThan(random.metrics.precision);
+    expect(out.synthetic.events.purchase).toBeGreaterThan(0);
+  });
+});
