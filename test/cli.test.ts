@@ -35,26 +35,58 @@ describe('encore command line: bad invocations exit non-zero with one line namin
   });
 });
 
-describe.skipIf(sharedDatasets === null)(`encore eval on MovieLens 100k ${sharedDatasets ? '' : SKIP_NO_DATASETS}`, () => {
-  it('prints the JSON contract with 943 users, 1682 items, 100000 interactions', async () => {
-    const data = resolve(sharedDatasets as string, 'movielens-100k/u.data');
-    const r = await runCli(['eval', '--data', data, '--format', 'movielens', '--algorithm', 'popular', '--json']);
-    expect(r.stderr).toBe('');
+describe('encore eval on a fixture with malformed lines mixed into valid ones', () => {
+  const fixture = 'datasets/fixtures/csv/events-malformed.csv';
+
+  it('counts every bad line, keeps every good one, and lists them', async () => {
+    const r = await runCli(['eval', '--data', fixture, '--format', 'csv', '--split', 'user-stratified', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.dataset).toMatchObject({ path: data, format: 'movielens', users: 943, items: 1682, interactions: 100000, rejected: 0 });
-    expect(out.split).toMatchObject({ kind: 'item-stratified', ratio: 0.75, seed: 42 });
-    expect(out.split.train + out.split.test).toBe(100000);
-    expect(out.algorithm.name).toBe('popular');
-    for (const key of ['precision', 'recall', 'ndcg', 'map', 'mapAtK', 'hitRate', 'coverage']) {
-      expect(out.metrics[key]).toBeGreaterThan(0);
-      expect(out.metrics[key]).toBeLessThanOrEqual(1);
-    }
-    expect(Object.keys(out.timings).sort()).toEqual(['loadSeconds', 'recommendSeconds', 'trainSeconds']);
-    expect(out.environment.node).toBe(process.version);
-    expect(out.environment.threads).toBeGreaterThan(0);
+    // 20 data lines (the blank line 18 is not data): 3 valid events (lines 2, 16, 22), 17 malformed.
+    expect(out.dataset).toMatchObject({ lines: 20, accepted: 3, rejected: 17, skipped: 0 });
+    expect(out.rejectedSamples[0]).toEqual({ line: 3, reason: expect.stringMatching(/unknown event type "click"/) });
+    expect(out.rejectedSamples.map((s: { line: number }) => s.line)).not.toContain(18); // the blank line
+  });
+
+  it('--strict fails on the first bad line, naming it', async () => {
+    const r = await runCli(['eval', '--data', fixture, '--format', 'csv', '--strict']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/line 3 of .*events-malformed\.csv: unknown event type "click"/);
   });
 });
+
+describe.skipIf(sharedDatasets === null)(
+  `encore eval on MovieLens 100k ${sharedDatasets ? '' : SKIP_NO_DATASETS}`,
+  () => {
+    it('prints the JSON contract with 943 users, 1682 items, 100000 interactions', async () => {
+      const data = resolve(sharedDatasets as string, 'movielens-100k/u.data');
+      const r = await runCli(['eval', '--data', data, '--format', 'movielens', '--algorithm', 'popular', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.dataset).toMatchObject({
+        path: data,
+        format: 'movielens',
+        users: 943,
+        items: 1682,
+        interactions: 100000,
+        rejected: 0,
+      });
+      expect(out.split).toMatchObject({ kind: 'item-stratified', ratio: 0.75, seed: 42 });
+      expect(out.split.train + out.split.test).toBe(100000);
+      expect(out.algorithm.name).toBe('popular');
+      for (const key of ['precision', 'recall', 'ndcg', 'map', 'mapAtK', 'hitRate', 'coverage']) {
+        expect(out.metrics[key]).toBeGreaterThan(0);
+        expect(out.metrics[key]).toBeLessThanOrEqual(1);
+      }
+      expect(Object.keys(out.timings).sort()).toEqual(['loadSeconds', 'recommendSeconds', 'trainSeconds']);
+      expect(out.environment.node).toBe(process.version);
+      expect(out.environment.threads).toBeGreaterThan(0);
+    });
+  },
+);
 
 describe('encore demo', () => {
   it('runs the whole pipeline on bundled data and reports real figures', async () => {

@@ -31,7 +31,9 @@ export async function measure(tasks: readonly Task[], iterations = 5): Promise<F
       minMs: round(latency.min),
       maxMs: round(latency.max),
       samples: latency.samplesCount ?? iterations,
-      ...(task.units !== undefined ? { throughput: Math.round((task.units / medianMs) * 1000), unit: `${task.unit}/s` } : {}),
+      ...(task.units !== undefined
+        ? { throughput: Math.round((task.units / medianMs) * 1000), unit: `${task.unit}/s` }
+        : {}),
       ...(task.extra ? { extra: task.extra() } : {}),
     };
   });

@@ -1,6 +1,6 @@
+import { type Figure, writeRecord } from './record.js';
 import { csrSuite } from './suites/csr.js';
 import { loadersSuite } from './suites/loaders.js';
-import { type Figure, writeRecord } from './record.js';
 
 /** Named suites; `npm run bench -- <name> …` runs some, no name runs all. */
 const SUITES: ReadonlyMap<string, (log: (line: string) => void) => Promise<Figure[]>> = new Map([
@@ -25,7 +25,9 @@ for (const [name, suite] of SUITES) {
   const figures = await suite(log);
   for (const f of figures) {
     const rate = f.throughput !== undefined ? `  ${f.throughput.toLocaleString('en-US')} ${f.unit}` : '';
-    log(`  ${f.name}: median ${f.medianMs.toFixed(1)} ms (min ${f.minMs.toFixed(1)}, max ${f.maxMs.toFixed(1)})${rate}`);
+    log(
+      `  ${f.name}: median ${f.medianMs.toFixed(1)} ms (min ${f.minMs.toFixed(1)}, max ${f.maxMs.toFixed(1)})${rate}`,
+    );
   }
   log(`bench: wrote ${writeRecord(name, figures)}`);
 }

@@ -16,7 +16,11 @@ export async function loadersSuite(log: (line: string) => void): Promise<Figure[
   const shared = sharedDatasets();
   const files: [string, string, DataFormat][] = shared
     ? [
-        ['online-retail (real, 320k lines)', resolve(shared, 'online-retail/online_retail_2010-12_to_2011-08.csv'), 'online-retail'],
+        [
+          'online-retail (real, 320k lines)',
+          resolve(shared, 'online-retail/online_retail_2010-12_to_2011-08.csv'),
+          'online-retail',
+        ],
         ['movielens-100k u.data', resolve(shared, 'movielens-100k/u.data'), 'movielens'],
         ['taobao sample', resolve(shared, 'taobao-userbehavior-sample/UserBehavior_head.csv'), 'taobao'],
         ['groceries baskets', resolve(shared, 'groceries/groceries.csv'), 'baskets'],

@@ -25,7 +25,8 @@ const reject = (reason: string): Validation<never> => ({
 
 /** Validates one raw catalog item. Never throws. */
 export function validateCatalogItem(input: unknown): Validation<CatalogItem> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return reject('catalog item must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return reject('catalog item must be an object');
   const raw = input as Record<string, unknown>;
   const id = typeof raw.id === 'number' ? String(raw.id) : raw.id;
   const idProblem = checkId(id);
@@ -94,9 +95,13 @@ export function catalogFrom(items: Iterable<CatalogItem>): Catalog {
   const catalog = new Map<string, CatalogItem>();
   for (const item of items) {
     if (catalog.has(item.id)) {
-      throw new EncoreError(ErrorCode.INVALID_CATALOG_ITEM, 'core/catalogFrom: duplicate item id, expected unique ids', {
-        value: item.id,
-      });
+      throw new EncoreError(
+        ErrorCode.INVALID_CATALOG_ITEM,
+        'core/catalogFrom: duplicate item id, expected unique ids',
+        {
+          value: item.id,
+        },
+      );
     }
     catalog.set(item.id, item);
   }

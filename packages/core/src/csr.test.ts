@@ -61,8 +61,12 @@ describe('cooToCsr', () => {
   });
 
   it('rejects out-of-range entries and ragged arrays with INVALID_ARGUMENT', () => {
-    expect(() => cooToCsr(coo(2, 2, [[2, 0, 1]]))).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
-    expect(() => cooToCsr(coo(2, 2, [[0, -1, 1]]))).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    expect(() => cooToCsr(coo(2, 2, [[2, 0, 1]]))).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
+    expect(() => cooToCsr(coo(2, 2, [[0, -1, 1]]))).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
     const bad = { ...coo(2, 2, [[0, 0, 1]]), value: new Float32Array(2) };
     expect(() => cooToCsr(bad)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
     expect(() => cooToCsr(coo(2, 2, []), { combine: 'avg' as 'sum' })).toThrow(

@@ -182,6 +182,7 @@ function checkShape(where: string, rows: number, cols: number): void {
     ['cols', cols],
   ] as const) {
     if (!Number.isInteger(v) || v < 0) throw invalidArgument(where, `${name} must be a non-negative integer`, v);
-    if (v >= 0x7fffffff) throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, `${where}: ${name} exceeds 2^31 - 2`, { value: v });
+    if (v >= 0x7fffffff)
+      throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, `${where}: ${name} exceeds 2^31 - 2`, { value: v });
   }
 }

@@ -207,7 +207,16 @@ export class EventLogBuilder {
     const ts = new Float64Array(capacity);
     ts.set(this.#timestamp);
     this.#timestamp = ts;
-    for (const c of [this.#user, this.#anonymous, this.#device, this.#item, this.#session, this.#order, this.#channel, this.#query]) {
+    for (const c of [
+      this.#user,
+      this.#anonymous,
+      this.#device,
+      this.#item,
+      this.#session,
+      this.#order,
+      this.#channel,
+      this.#query,
+    ]) {
       c.grow(capacity);
     }
     for (const c of [this.#quantity, this.#price, this.#rating]) c.grow(capacity);

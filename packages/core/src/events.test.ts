@@ -42,11 +42,15 @@ describe('validateEvent', () => {
 
   it('accepts anonymous-only events, searches without items and prototype-named ids', () => {
     expect(validateEvent({ type: 'view', anonymousId: 'cookie-1', itemId: '__proto__', timestamp: 5 }).ok).toBe(true);
-    expect(validateEvent({ type: 'search', deviceId: 'd', query: 'tent', timestamp: '2024-01-01T10:00:00Z' }).ok).toBe(true);
+    expect(validateEvent({ type: 'search', deviceId: 'd', query: 'tent', timestamp: '2024-01-01T10:00:00Z' }).ok).toBe(
+      true,
+    );
   });
 
   it('assertEvent throws a typed error carrying the input', () => {
-    expect(() => assertEvent({ ...base, type: 'nope' })).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_EVENT }));
+    expect(() => assertEvent({ ...base, type: 'nope' })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_EVENT }),
+    );
   });
 });
 

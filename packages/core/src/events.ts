@@ -52,7 +52,9 @@ export interface Rejection {
   readonly reason: string;
 }
 
-export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Rejection };
+export type Validation<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: Rejection };
 
 /** Ratings must lie in this closed range (covers 1–5 stars, 0–10 scores, thumbs as ±1). */
 export const RATING_RANGE = Object.freeze({ min: -10, max: 10 });
@@ -122,7 +124,8 @@ export function validateEvent(input: unknown): Validation<Event> {
   const itemId = optionalId(raw.itemId);
   let query: string | undefined;
   if (raw.query !== undefined && raw.query !== null) {
-    if (typeof raw.query !== 'string' || raw.query.length > 2048) return reject('query must be a string of at most 2048 characters');
+    if (typeof raw.query !== 'string' || raw.query.length > 2048)
+      return reject('query must be a string of at most 2048 characters');
     query = raw.query;
   }
   if (type === 'search') {

@@ -46,6 +46,6 @@ export {
   type InteractionOptions,
   type Interactions,
 } from './interactions.js';
-export { createRng, type Rng, shuffleInPlace } from './rng.js';
 export type { Algorithm, FitContext, Model, RecommendOptions } from './recommender.js';
+export { createRng, type Rng, shuffleInPlace } from './rng.js';
 export { type TopK, topK } from './topk.js';

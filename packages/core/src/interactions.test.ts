@@ -3,7 +3,13 @@ import { rowView } from './csr.js';
 import { ErrorCode } from './errors.js';
 import { countEventTypes, EventLogBuilder, eventAt, eventLogFrom } from './event-log.js';
 import { type Event, validateEvent } from './events.js';
-import { ANONYMOUS_PREFIX, buildInteractions, compactInteractions, DEVICE_PREFIX, defaultCustomers } from './interactions.js';
+import {
+  ANONYMOUS_PREFIX,
+  buildInteractions,
+  compactInteractions,
+  DEVICE_PREFIX,
+  defaultCustomers,
+} from './interactions.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -46,14 +52,19 @@ describe('EventLogBuilder', () => {
   });
 
   it('rejects an unknown type code and an out-of-range row', () => {
-    expect(() => new EventLogBuilder().add(99, 0, {})).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_EVENT }));
+    expect(() => new EventLogBuilder().add(99, 0, {})).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_EVENT }),
+    );
     expect(() => eventAt(eventLogFrom([]), 0)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
   });
 });
 
 describe('defaultCustomers', () => {
   it('keys on userId, else anonymousId, else deviceId, kept apart by prefixes', () => {
-    const log = eventLogFrom([...events, { type: 'view', userId: `${ANONYMOUS_PREFIX}x`.slice(1), itemId: 'x', timestamp: 1 }]);
+    const log = eventLogFrom([
+      ...events,
+      { type: 'view', userId: `${ANONYMOUS_PREFIX}x`.slice(1), itemId: 'x', timestamp: 1 },
+    ]);
     const { ids, ofEvent } = defaultCustomers(log);
     expect(ids.ids()).toEqual(['alice', `${ANONYMOUS_PREFIX}cookie-9`, `${DEVICE_PREFIX}ios-1`, 'bob', 'anonymous:x']);
     expect([...ofEvent]).toEqual([0, 0, 0, 1, 2, 3, 3, 0, 4]);

@@ -149,7 +149,8 @@ export function buildInteractions(log: EventLog, options: InteractionOptions = {
   let kept = 0;
   if (itemCol !== null) {
     for (let e = 0; e < log.length; e++) {
-      if ((weights[log.type[e] as number] as number) > 0 && (itemCol[e] as number) >= 0 && (ofEvent[e] as number) >= 0) kept++;
+      if ((weights[log.type[e] as number] as number) > 0 && (itemCol[e] as number) >= 0 && (ofEvent[e] as number) >= 0)
+        kept++;
     }
   }
   const row = new Int32Array(kept);

@@ -24,8 +24,14 @@ describe('createRng', () => {
   });
 
   it('shuffles into a permutation, reproducibly', () => {
-    const a = shuffleInPlace(Int32Array.from({ length: 100 }, (_, i) => i), createRng(9));
-    const b = shuffleInPlace(Int32Array.from({ length: 100 }, (_, i) => i), createRng(9));
+    const a = shuffleInPlace(
+      Int32Array.from({ length: 100 }, (_, i) => i),
+      createRng(9),
+    );
+    const b = shuffleInPlace(
+      Int32Array.from({ length: 100 }, (_, i) => i),
+      createRng(9),
+    );
     expect(a).toEqual(b);
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });

@@ -1,10 +1,17 @@
-import { EVENT_TYPES, type EventType, EncoreError, ErrorCode, isEncoreError } from '@encore/core';
+import { EncoreError, ErrorCode, EVENT_TYPES, type EventType, isEncoreError } from '@encore/core';
 import { DATA_FORMATS, type DataFormat } from '@encore/datasets';
 import { SPLIT_KINDS, type SplitKind } from '@encore/eval';
 import { algorithmRegistry } from './algorithms.js';
 import { runDemo } from './commands/demo.js';
 import { type EvalResult, runEval } from './commands/evaluate.js';
-import { type FlagTable, formatFlags, numberFlag, type ParsedFlags, parseFlags, requireString } from './internal/args.js';
+import {
+  type FlagTable,
+  formatFlags,
+  numberFlag,
+  type ParsedFlags,
+  parseFlags,
+  requireString,
+} from './internal/args.js';
 import { createProgress, type Progress } from './internal/progress.js';
 import { formatEvalReport } from './internal/report.js';
 
@@ -78,7 +85,9 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       io.stderr.write(`${error.message}\n`);
       return isInputError(error.code) ? 2 : 1;
     }
-    io.stderr.write(`encore: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `encore: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }
@@ -106,7 +115,13 @@ async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   const data = requireString('eval', flags, 'data');
-  const format = oneOf('eval', 'format', requireString('eval', flags, 'format'), DATA_FORMATS, ErrorCode.UNKNOWN_FORMAT);
+  const format = oneOf(
+    'eval',
+    'format',
+    requireString('eval', flags, 'format'),
+    DATA_FORMATS,
+    ErrorCode.UNKNOWN_FORMAT,
+  );
   const split = oneOf('eval', 'split', String(flags.split), SPLIT_KINDS, ErrorCode.USAGE);
   const algorithm = String(flags.algorithm);
   algorithmRegistry.get(algorithm); // fail before loading anything
@@ -120,7 +135,18 @@ async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> 
   const params = parseParams(flags.param as string[] | undefined);
   if (!params.has('seed')) params.set('seed', seed);
   const result = await runEval(
-    { data, format, algorithm, params: Object.fromEntries(params), split, ratio, seed, k, events, strict: flags.strict === true },
+    {
+      data,
+      format,
+      algorithm,
+      params: Object.fromEntries(params),
+      split,
+      ratio,
+      seed,
+      k,
+      events,
+      strict: flags.strict === true,
+    },
     progressFor(flags, io),
   );
   writeResult(io, flags, result, formatEvalReport);
@@ -154,20 +180,33 @@ function parseParams(pairs: readonly string[] | undefined): Map<string, unknown>
     const name = pair.slice(0, eq);
     const raw = pair.slice(eq + 1);
     const n = Number(raw);
-    params.set(name, raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(n) ? n : raw);
+    params.set(
+      name,
+      raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(n) ? n : raw,
+    );
   }
   return params;
 }
 
-function oneOf<T extends string>(command: string, flag: string, value: string, allowed: readonly T[], code: ErrorCode): T {
+function oneOf<T extends string>(
+  command: string,
+  flag: string,
+  value: string,
+  allowed: readonly T[],
+  code: ErrorCode,
+): T {
   if (!(allowed as readonly string[]).includes(value)) {
     const what = flag === 'format' ? 'format' : `--${flag} value`;
-    throw new EncoreError(code, `encore ${command}: unknown ${what} '${value}', expected one of ${allowed.join(', ')}`, {
-      flag,
-      value,
-    });
+    throw new EncoreError(
+      code,
+      `encore ${command}: unknown ${what} '${value}', expected one of ${allowed.join(', ')}`,
+      {
+        flag,
+        value,
+      },
+    );
   }
   return value as T;
 }
 
-export type { EvalResult, DataFormat, SplitKind };
+export type { DataFormat, EvalResult, SplitKind };

@@ -127,7 +127,14 @@ function formatDemo(r: DemoResult): string {
     `  ${'algorithm'.padEnd(10)} ${['precision', 'recall', 'ndcg', 'map', 'hitRate', 'coverage'].map((h) => h.padStart(9)).join(' ')}`,
     ...scores.map(
       (s) =>
-        `  ${s.algorithm.padEnd(10)} ${[s.metrics.precision, s.metrics.recall, s.metrics.ndcg, s.metrics.map, s.metrics.hitRate, s.metrics.coverage]
+        `  ${s.algorithm.padEnd(10)} ${[
+          s.metrics.precision,
+          s.metrics.recall,
+          s.metrics.ndcg,
+          s.metrics.map,
+          s.metrics.hitRate,
+          s.metrics.coverage,
+        ]
           .map((v) => v.toFixed(4).padStart(9))
           .join(' ')}`,
     ),
@@ -144,7 +151,9 @@ function formatDemo(r: DemoResult): string {
     `   ${n(r.retail.customers)} customers bought ${n(r.retail.items)} products (${n(r.retail.purchases)} customer-product pairs)`,
     '',
     '   Best sellers (distinct buyers):',
-    ...r.retail.bestSellers.map((b, i) => `   ${String(i + 1).padStart(2)}. ${b.title || b.item} (${b.item}): ${n(b.buyers)}`),
+    ...r.retail.bestSellers.map(
+      (b, i) => `   ${String(i + 1).padStart(2)}. ${b.title || b.item} (${b.item}): ${n(b.buyers)}`,
+    ),
     '',
     `   Evaluation, temporal split (train on the first 80% of purchases, test on the rest), k=${K}:`,
     ...table(r.retail.evaluation),

@@ -37,6 +37,7 @@ export interface EvalResult {
     readonly users: number;
     readonly items: number;
     readonly interactions: number;
+    readonly accepted: number;
     readonly rejected: number;
     readonly skipped: number;
     readonly lines: number;
@@ -148,12 +149,19 @@ export async function runEval(options: EvalOptions, progress: Progress): Promise
       users: matrix.rows,
       items: matrix.cols,
       interactions: matrix.indices.length,
+      accepted: report.accepted,
       rejected: report.rejected,
       skipped: report.skipped,
       lines: report.lines,
       events,
     },
-    split: { kind: options.split, ratio: options.ratio, seed: options.seed, train: train.row.length, test: test.row.length },
+    split: {
+      kind: options.split,
+      ratio: options.ratio,
+      seed: options.seed,
+      train: train.row.length,
+      test: test.row.length,
+    },
     algorithm: { name: algorithm.name, params: outcome.params },
     k: options.k,
     metrics: outcome.metrics,

@@ -41,7 +41,10 @@ export function createProgress(options: ProgressOptions): Progress {
       const filled = Math.round(fraction * width);
       const elapsed = (now - start) / 1000;
       const eta = fraction > 0 ? elapsed / fraction - elapsed : Number.NaN;
-      const bar = total > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%` : '';
+      const bar =
+        total > 0
+          ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`
+          : '';
       const tail = Number.isFinite(eta) ? ` ${elapsed.toFixed(1)}s, eta ${eta.toFixed(1)}s` : ` ${elapsed.toFixed(1)}s`;
       stream.write(`\r${label} ${bar}${tail}\u001b[K`);
       drawn = true;

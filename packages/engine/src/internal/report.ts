@@ -13,7 +13,7 @@ export function formatEvalReport(r: EvalResult): string {
     `split       ${r.split.kind} ${r.split.ratio}, seed ${r.split.seed}: ${n(r.split.train)} train / ${n(r.split.test)} test`,
     `algorithm   ${r.algorithm.name} ${JSON.stringify(r.algorithm.params)}`,
     '',
-    `metric@${r.k}`.padEnd(12) + 'value',
+    `${`metric@${r.k}`.padEnd(12)}value`,
     ...(
       [
         ['precision', m.precision],
