@@ -443,7 +443,7 @@ describe('writeEventsCsv', () => {
       code: ErrorCode.INVALID_ARGUMENT,
     });
     await expect(writeEventsCsv(log, join(dir, 'missing', 'x.csv'))).rejects.toMatchObject({
-      code: ErrorCode.FILE_NOT_FOUND,
+      code: ErrorCode.IO_ERROR,
     });
   });
 });

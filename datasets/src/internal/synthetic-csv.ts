@@ -129,7 +129,7 @@ export async function writeEventsCsv(log: EventLog, path: string): Promise<{ row
     out.destroy();
     if (error instanceof EncoreError) throw error;
     throw new EncoreError(
-      ErrorCode.FILE_NOT_FOUND,
+      ErrorCode.IO_ERROR,
       `${WHERE}: cannot write the file, expected a writable path`,
       { value: path },
       {

@@ -15,6 +15,8 @@ export const ErrorCode = Object.freeze({
   PARSE_ERROR: 'PARSE_ERROR',
   /** An input file or directory does not exist or cannot be read. */
   FILE_NOT_FOUND: 'FILE_NOT_FOUND',
+  /** Reading or writing a file or stream failed for a reason other than its absence (permissions, disk full). */
+  IO_ERROR: 'IO_ERROR',
   /** A data format name is not one Encore knows. */
   UNKNOWN_FORMAT: 'UNKNOWN_FORMAT',
   /** An algorithm name is not one Encore knows. */

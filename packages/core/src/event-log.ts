@@ -52,6 +52,15 @@ export interface EventFields {
 
 const INITIAL_CAPACITY = 1024;
 
+/**
+ * The first `length` entries of a column the builder is giving away: the column itself (a view)
+ * when it is at least 3/4 full, so a large log is never held twice at its peak; a compact copy
+ * otherwise, so a log never keeps more than a third of slack.
+ */
+function trim<T extends Uint8Array | Int32Array | Float32Array | Float64Array>(column: T, length: number): T {
+  return (length * 4 >= column.length * 3 ? column.subarray(0, length) : column.slice(0, length)) as T;
+}
+
 class GrowableInterned {
   readonly ids: IdMap;
   values: Int32Array | null = null;
@@ -80,7 +89,9 @@ class GrowableInterned {
     this.values = next;
   }
   finish(length: number): InternedColumn {
-    return { ids: this.ids, values: this.values === null ? null : this.values.slice(0, length) };
+    const values = this.values === null ? null : trim(this.values, length);
+    this.values = null;
+    return { ids: this.ids, values };
   }
 }
 
@@ -101,7 +112,9 @@ class GrowableFloat {
     this.values = next;
   }
   finish(length: number): Float32Array | null {
-    return this.values === null ? null : this.values.slice(0, length);
+    const values = this.values === null ? null : trim(this.values, length);
+    this.values = null;
+    return values;
   }
 }
 
@@ -223,13 +236,23 @@ export class EventLogBuilder {
     this.#capacity = capacity;
   }
 
-  /** Returns the log. The builder can be used again afterwards; the log does not share its memory. */
+  /**
+   * Returns the log and hands its columns over without copying them when they are mostly full.
+   * The builder is then empty and can start a new log over the same id spaces; the returned log
+   * never shares memory with what the builder writes next.
+   */
   finish(): EventLog {
     const n = this.#length;
+    const type = trim(this.#type, n);
+    const timestamp = trim(this.#timestamp, n);
+    this.#length = 0;
+    this.#capacity = INITIAL_CAPACITY;
+    this.#type = new Uint8Array(INITIAL_CAPACITY);
+    this.#timestamp = new Float64Array(INITIAL_CAPACITY);
     return {
       length: n,
-      type: this.#type.slice(0, n),
-      timestamp: this.#timestamp.slice(0, n),
+      type,
+      timestamp,
       user: this.#user.finish(n),
       anonymous: this.#anonymous.finish(n),
       device: this.#device.finish(n),

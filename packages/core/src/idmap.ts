@@ -16,6 +16,10 @@ import { EncoreError, ErrorCode } from './errors.js';
 export class IdMap {
   readonly #index = new Map<string, number>();
   readonly #ids: string[] = [];
+  // The last id interned and its index. Event logs come grouped (by customer, session, invoice),
+  // so consecutive rows repeat ids; a string compare is far cheaper than a hash-table probe.
+  #lastId: string | undefined;
+  #lastIndex = -1;
 
   /** Builds a map whose index i is `ids[i]`. Duplicate ids are an INVALID_ARGUMENT error. */
   static from(ids: Iterable<string>): IdMap {
@@ -37,14 +41,21 @@ export class IdMap {
 
   /** Index of `id`, adding it when new. */
   intern(id: string): number {
+    if (id === this.#lastId) return this.#lastIndex;
     const found = this.#index.get(id);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      this.#lastId = id;
+      this.#lastIndex = found;
+      return found;
+    }
     const index = this.#ids.length;
     if (index >= 0x7fffffff) {
       throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, 'core/IdMap.intern: more than 2^31 - 1 ids', { value: index });
     }
     this.#index.set(id, index);
     this.#ids.push(id);
+    this.#lastId = id;
+    this.#lastIndex = index;
     return index;
   }
 

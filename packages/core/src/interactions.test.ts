@@ -51,6 +51,19 @@ describe('EventLogBuilder', () => {
     expect(eventAt(log, 999)).toMatchObject({ userId: 'u5', itemId: 'i11', timestamp: 999, price: 5 });
   });
 
+  it('hands a full log over without sharing memory with the next one', () => {
+    const b = new EventLogBuilder({ capacity: 16 });
+    for (let i = 0; i < 16; i++) b.add(0, i, { userId: 'u', itemId: `i${i}`, rating: 1 });
+    const first = b.finish();
+    expect(b.length).toBe(0);
+    for (let i = 0; i < 16; i++) b.add(3, 100 + i, { userId: 'v', itemId: 'x', rating: 5 });
+    const second = b.finish();
+    expect(first.length).toBe(16);
+    expect(eventAt(first, 15)).toMatchObject({ type: 'view', userId: 'u', itemId: 'i15', timestamp: 15, rating: 1 });
+    expect(eventAt(second, 0)).toMatchObject({ type: 'purchase', userId: 'v', itemId: 'x', timestamp: 100, rating: 5 });
+    expect(first.user.ids).toBe(second.user.ids); // same id space
+  });
+
   it('rejects an unknown type code and an out-of-range row', () => {
     expect(() => new EventLogBuilder().add(99, 0, {})).toThrow(
       expect.objectContaining({ code: ErrorCode.INVALID_EVENT }),
