@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@encore/core': src('./packages/core/src/index.ts'),
       '@encore/eval': src('./packages/eval/src/index.ts'),
+      '@encore/cooccurrence': src('./packages/cooccurrence/src/index.ts'),
       '@encore/datasets': src('./datasets/src/index.ts'),
       '@encore/engine': src('./packages/engine/src/index.ts'),
     },
