@@ -16,6 +16,7 @@ export default defineConfig({
     },
   },
   test: {
+    globalSetup: ['./test/global-setup.ts'],
     projects: [
       {
         extends: true,
