@@ -17,6 +17,8 @@ export const ErrorCode = Object.freeze({
   FILE_NOT_FOUND: 'FILE_NOT_FOUND',
   /** Reading or writing a file or stream failed for a reason other than its absence (permissions, disk full). */
   IO_ERROR: 'IO_ERROR',
+  /** A model file is truncated, corrupt, of another format version, or not a model file at all. */
+  MODEL_FORMAT: 'MODEL_FORMAT',
   /** A data format name is not one Encore knows. */
   UNKNOWN_FORMAT: 'UNKNOWN_FORMAT',
   /** An algorithm name is not one Encore knows. */
