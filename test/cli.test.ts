@@ -105,3 +105,66 @@ describe('encore demo', () => {
     expect(out.synthetic.events.purchase).toBeGreaterThan(0);
   });
 });
+
+describe('encore rules', () => {
+  it('mines a small basket file and prints the JSON contract', async () => {
+    const r = await runCli([
+      'rules',
+      '--data',
+      'packages/cooccurrence/fixtures/rules/han2000.csv',
+      '--format',
+      'baskets',
+      '--min-support',
+      '0.6',
+      '--min-confidence',
+      '0.8',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.dataset.baskets).toBe(5);
+    expect(out.itemsets.length).toBeGreaterThan(0);
+    for (const rule of out.rules) {
+      expect(Object.keys(rule)).toEqual(
+        expect.arrayContaining(['antecedent', 'consequent', 'support', 'confidence', 'lift', 'leverage', 'conviction']),
+      );
+      expect(rule.consequent).toHaveLength(1);
+      expect(rule.confidence).toBeGreaterThanOrEqual(0.8);
+    }
+  });
+
+  it('rejects thresholds out of range', async () => {
+    const r = await runCli(['rules', '--data', 'README.md', '--format', 'baskets', '--min-support', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--min-support/);
+  });
+});
+
+describe.skipIf(sharedDatasets === null)(`encore rules on Groceries ${sharedDatasets ? '' : SKIP_NO_DATASETS}`, () => {
+  it("equals arules' apriori: 5,668 rules at 0.001 / 0.5, top rule by lift", async () => {
+    const data = resolve(sharedDatasets as string, 'groceries/groceries.csv');
+    const r = await runCli([
+      'rules',
+      '--data',
+      data,
+      '--format',
+      'baskets',
+      '--min-support',
+      '0.001',
+      '--min-confidence',
+      '0.5',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.dataset.baskets).toBe(9835);
+    expect(out.rules).toHaveLength(5668);
+    const top = out.rules[0];
+    expect([...top.antecedent].sort()).toEqual(['Instant food products', 'soda']);
+    expect(top.consequent).toEqual(['hamburger meat']);
+    expect(top.support).toBeCloseTo(0.00122, 5);
+    expect(top.confidence).toBeCloseTo(0.6316, 4);
+    expect(top.lift).toBeCloseTo(18.9957, 4);
+  });
+});

@@ -4,6 +4,9 @@ import { SPLIT_KINDS, type SplitKind } from '@encore/eval';
 import { algorithmRegistry } from './algorithms.js';
 import { runDemo } from './commands/demo.js';
 import { type EvalResult, runEval } from './commands/evaluate.js';
+import { formatRulesReport, runRules } from './commands/rules.js';
+import { formatTogether, runTogether } from './commands/together.js';
+import { runTrain } from './commands/train.js';
 import {
   type FlagTable,
   formatFlags,
@@ -26,6 +29,8 @@ const EVAL_FLAGS: FlagTable = {
   format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
   algorithm: { type: 'string', default: 'popular', help: 'algorithm name (see `encore algorithms`)' },
   param: { type: 'string', multiple: true, help: 'algorithm parameter name=value (repeatable)' },
+  similarity: { type: 'string', help: 'cooccurrence: llr | jaccard | cosine | lift | count' },
+  neighbours: { type: 'string', help: 'cooccurrence: neighbours kept per item' },
   split: { type: 'string', default: 'item-stratified', help: `split: ${SPLIT_KINDS.join(' | ')}` },
   ratio: { type: 'string', default: '0.75', help: 'share of interactions in train' },
   seed: { type: 'string', default: '42', help: 'random seed of the split and the algorithm' },
@@ -34,6 +39,45 @@ const EVAL_FLAGS: FlagTable = {
   strict: { type: 'boolean', default: false, help: 'fail on the first malformed line instead of counting it' },
   json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
   quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const RULES_FLAGS: FlagTable = {
+  data: { type: 'string', help: 'input file or directory' },
+  format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
+  basket: { type: 'string', default: 'order', help: 'what one basket is: order | session' },
+  events: { type: 'string', default: 'purchase', help: 'event types that put an item in a basket, comma-separated' },
+  'min-support': { type: 'string', default: '0.001', help: 'minimum support (share of baskets)' },
+  'min-confidence': { type: 'string', default: '0.5', help: 'minimum confidence' },
+  'min-lift': { type: 'string', default: '0', help: 'minimum lift' },
+  'max-length': { type: 'string', default: '10', help: 'maximum items in a rule (antecedent + consequent)' },
+  strict: { type: 'boolean', default: false, help: 'fail on the first malformed line instead of counting it' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const TRAIN_FLAGS: FlagTable = {
+  data: { type: 'string', help: 'input file or directory' },
+  format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
+  out: { type: 'string', help: 'model directory to write' },
+  algorithm: { type: 'string', default: 'cooccurrence', help: 'algorithm to train: cooccurrence' },
+  similarity: { type: 'string', help: 'llr | jaccard | cosine | lift | count (default llr)' },
+  neighbours: { type: 'string', help: 'neighbours kept per item (default 50)' },
+  'min-support': { type: 'string', help: 'minimum co-count of a pair' },
+  param: { type: 'string', multiple: true, help: 'algorithm parameter name=value (repeatable)' },
+  strict: { type: 'boolean', default: false, help: 'fail on the first malformed line instead of counting it' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const TOGETHER_FLAGS: FlagTable = {
+  model: { type: 'string', help: 'model directory written by encore train' },
+  item: { type: 'string', multiple: true, help: 'item id (repeat for a cart)' },
+  k: { type: 'string', default: '10', help: 'list length' },
+  relation: { type: 'string', default: 'bought-together', help: 'bought-together | viewed-together | viewed-bought' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -47,6 +91,9 @@ const USAGE = `usage: encore <command> [flags]
 
 commands:
   eval        evaluate an algorithm on a dataset (precision, recall, nDCG, MAP, hit rate, coverage)
+  train       train a model (co-occurrence relations) and write it to a model directory
+  together    items bought / viewed together with one item or a cart, from a trained model
+  rules       frequent itemsets and association rules over orders or sessions (FP-growth)
   demo        the full pipeline on bundled sample data
   algorithms  list the algorithms and their default parameters
 
@@ -62,6 +109,12 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     switch (command) {
       case 'eval':
         return await evalCommand(rest, io);
+      case 'rules':
+        return await rulesCommand(rest, io);
+      case 'train':
+        return await trainCommand(rest, io);
+      case 'together':
+        return await togetherCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'algorithms':
@@ -128,12 +181,12 @@ async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> 
   const ratio = numberFlag('eval', flags, 'ratio', { min: Number.MIN_VALUE, max: 1 - Number.EPSILON }) as number;
   const seed = numberFlag('eval', flags, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }) as number;
   const k = numberFlag('eval', flags, 'k', { min: 1, max: 10_000, integer: true }) as number;
-  const events =
-    typeof flags.events === 'string'
-      ? flags.events.split(',').map((t) => oneOf('eval', 'events', t.trim(), EVENT_TYPES, ErrorCode.USAGE) as EventType)
-      : undefined;
+  const events = typeof flags.events === 'string' ? eventList('eval', flags.events) : undefined;
   const params = parseParams(flags.param as string[] | undefined);
   if (!params.has('seed')) params.set('seed', seed);
+  if (typeof flags.similarity === 'string') params.set('similarity', flags.similarity);
+  const neighbours = numberFlag('eval', flags, 'neighbours', { min: 1, max: 100_000, integer: true });
+  if (neighbours !== undefined) params.set('neighbours', neighbours);
   const result = await runEval(
     {
       data,
@@ -150,6 +203,86 @@ async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> 
     progressFor(flags, io),
   );
   writeResult(io, flags, result, formatEvalReport);
+  return 0;
+}
+
+async function rulesCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('rules', argv, RULES_FLAGS);
+  if (flags.help) {
+    io.stdout.write(`usage: encore rules --data <path> --format <format> [flags]\n\n${formatFlags(RULES_FLAGS)}\n`);
+    return 0;
+  }
+  const data = requireString('rules', flags, 'data');
+  const format = oneOf(
+    'rules',
+    'format',
+    requireString('rules', flags, 'format'),
+    DATA_FORMATS,
+    ErrorCode.UNKNOWN_FORMAT,
+  );
+  const basket = oneOf('rules', 'basket', String(flags.basket), ['order', 'session'] as const, ErrorCode.USAGE);
+  const events = eventList('rules', String(flags.events));
+  const result = await runRules(
+    {
+      data,
+      format,
+      basket,
+      events,
+      minSupport: numberFlag('rules', flags, 'min-support', { min: Number.MIN_VALUE, max: 1 }) as number,
+      minConfidence: numberFlag('rules', flags, 'min-confidence', { min: 0, max: 1 }) as number,
+      minLift: numberFlag('rules', flags, 'min-lift', { min: 0, max: Number.MAX_VALUE }) as number,
+      maxLength: numberFlag('rules', flags, 'max-length', { min: 1, max: 100, integer: true }) as number,
+      strict: flags.strict === true,
+    },
+    progressFor(flags, io),
+  );
+  writeResult(io, flags, result, (r) => formatRulesReport(r));
+  return 0;
+}
+
+async function trainCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('train', argv, TRAIN_FLAGS);
+  if (flags.help) {
+    io.stdout.write(`usage: encore train --data <path> --format <format> --out <modelDir> [flags]\n\n${formatFlags(TRAIN_FLAGS)}\n`);
+    return 0;
+  }
+  const data = requireString('train', flags, 'data');
+  const format = oneOf('train', 'format', requireString('train', flags, 'format'), DATA_FORMATS, ErrorCode.UNKNOWN_FORMAT);
+  const out = requireString('train', flags, 'out');
+  const params = parseParams(flags.param as string[] | undefined);
+  if (typeof flags.similarity === 'string') params.set('similarity', flags.similarity);
+  const neighbours = numberFlag('train', flags, 'neighbours', { min: 1, max: 100_000, integer: true });
+  if (neighbours !== undefined) params.set('neighbours', neighbours);
+  const minSupport = numberFlag('train', flags, 'min-support', { min: 1, max: 2 ** 31 - 1, integer: true });
+  if (minSupport !== undefined) params.set('minSupport', minSupport);
+  const result = await runTrain(
+    { data, format, out, algorithm: String(flags.algorithm), params: Object.fromEntries(params), strict: flags.strict === true },
+    progressFor(flags, io),
+  );
+  writeResult(io, flags, result, (r) =>
+    [
+      `wrote ${r.model}: ${r.items.toLocaleString('en-US')} items, ${r.edges.toLocaleString('en-US')} edges in ${r.seconds.toFixed(2)}s (peak RSS ${r.peakRssMb} MB)`,
+      ...r.relations.map((rel) => `  ${rel.name.padEnd(16)} ${rel.kind.padEnd(16)} ${rel.baskets.toLocaleString('en-US')} baskets, ${rel.edges.toLocaleString('en-US')} edges`),
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function togetherCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('together', argv, TOGETHER_FLAGS);
+  if (flags.help) {
+    io.stdout.write(`usage: encore together --model <modelDir> --item <id> [--item <id> …] [flags]\n\n${formatFlags(TOGETHER_FLAGS)}\n`);
+    return 0;
+  }
+  const model = requireString('together', flags, 'model');
+  const items = (flags.item as string[] | undefined) ?? [];
+  if (items.length === 0) {
+    throw new EncoreError(ErrorCode.USAGE, 'encore together: --item is required (repeat it for a cart)', { flag: 'item' });
+  }
+  const k = numberFlag('together', flags, 'k', { min: 1, max: 10_000, integer: true }) as number;
+  const result = await runTogether({ model, items, k, relation: String(flags.relation) });
+  writeResult(io, flags, result, formatTogether);
   return 0;
 }
 
@@ -186,6 +319,10 @@ function parseParams(pairs: readonly string[] | undefined): Map<string, unknown>
     );
   }
   return params;
+}
+
+function eventList(command: string, list: string): EventType[] {
+  return list.split(',').map((t) => oneOf(command, 'events', t.trim(), EVENT_TYPES, ErrorCode.USAGE));
 }
 
 function oneOf<T extends string>(

@@ -29,8 +29,22 @@ describe('model files', () => {
       const a = original[key] as ArrayLike<number> & { constructor: unknown };
       const b = data[key] as ArrayLike<number> & { constructor: unknown };
       expect(b.constructor).toBe(a.constructor);
-      expect(Buffer.from(new Uint8Array((b as unknown as Float32Array).buffer, (b as unknown as Float32Array).byteOffset, (b as unknown as Float32Array).byteLength))).toEqual(
-        Buffer.from(new Uint8Array((a as unknown as Float32Array).buffer, (a as unknown as Float32Array).byteOffset, (a as unknown as Float32Array).byteLength)),
+      expect(
+        Buffer.from(
+          new Uint8Array(
+            (b as unknown as Float32Array).buffer,
+            (b as unknown as Float32Array).byteOffset,
+            (b as unknown as Float32Array).byteLength,
+          ),
+        ),
+      ).toEqual(
+        Buffer.from(
+          new Uint8Array(
+            (a as unknown as Float32Array).buffer,
+            (a as unknown as Float32Array).byteOffset,
+            (a as unknown as Float32Array).byteLength,
+          ),
+        ),
       );
     }
     expect(data.items).toEqual(original.items);
@@ -44,7 +58,7 @@ describe('model files', () => {
     expect(() => decodeModel(bytes.subarray(0, bytes.length - 7))).toThrow(expect.objectContaining(code));
     expect(() => decodeModel(bytes.subarray(0, 10))).toThrow(expect.objectContaining(code));
     const corrupt = Buffer.from(bytes);
-    corrupt[corrupt.length - 3] ^= 0xff;
+    corrupt[corrupt.length - 3]! ^= 0xff;
     expect(() => decodeModel(corrupt)).toThrow(expect.objectContaining(code));
     const other = Buffer.from(bytes);
     other.writeUInt32LE(99, 8);
@@ -56,7 +70,11 @@ describe('model files', () => {
     const dir = await mkdtemp(join(tmpdir(), 'encore-model-'));
     const path = await writeModel(join(dir, 'm'), envelope, { items: 4 });
     expect((await readModel(join(dir, 'm'))).kind).toBe('cooccurrence');
-    expect(JSON.parse(await readFile(join(dir, 'm', 'model.json'), 'utf8'))).toMatchObject({ kind: 'cooccurrence', items: 4, formatVersion: 1 });
+    expect(JSON.parse(await readFile(join(dir, 'm', 'model.json'), 'utf8'))).toMatchObject({
+      kind: 'cooccurrence',
+      items: 4,
+      formatVersion: 1,
+    });
     await writeFile(path, (await readFile(path)).subarray(0, 100));
     await expect(readModel(join(dir, 'm'))).rejects.toMatchObject({ code: ErrorCode.MODEL_FORMAT });
     await expect(readModel(join(dir, 'nope'))).rejects.toMatchObject({ code: ErrorCode.FILE_NOT_FOUND });

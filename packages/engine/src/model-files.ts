@@ -85,14 +85,24 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): ModelEnvelope 
  * Writes a model directory atomically (to a temporary name, then renamed), so a reader never sees
  * half a model. `summary` goes to model.json for people and tools; the model itself is binary.
  */
-export async function writeModel(dir: string, envelope: ModelEnvelope, summary: Record<string, unknown> = {}): Promise<string> {
+export async function writeModel(
+  dir: string,
+  envelope: ModelEnvelope,
+  summary: Record<string, unknown> = {},
+): Promise<string> {
   try {
     await mkdir(dir, { recursive: true });
     const path = join(dir, MODEL_FILE);
     const temp = `${path}.${process.pid}.tmp`;
     await writeFile(temp, encodeModel(envelope));
     await rename(temp, path);
-    const meta = { kind: envelope.kind, formatVersion: MODEL_FORMAT_VERSION, createdAt: envelope.createdAt, params: envelope.params, ...summary };
+    const meta = {
+      kind: envelope.kind,
+      formatVersion: MODEL_FORMAT_VERSION,
+      createdAt: envelope.createdAt,
+      params: envelope.params,
+      ...summary,
+    };
     await writeFile(join(dir, SUMMARY_FILE), `${JSON.stringify(meta, null, 2)}\n`);
     return path;
   } catch (error) {

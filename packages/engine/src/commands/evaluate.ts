@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import {
   buildInteractions,
   compactInteractions,
@@ -8,11 +7,12 @@ import {
   EVENT_TYPES,
   type EventType,
 } from '@encore/core';
-import { type DataFormat, type LoadReport, loadDataset } from '@encore/datasets';
+import type { DataFormat, LoadReport } from '@encore/datasets';
 import { evaluate, type Metrics, SPLIT_KINDS, type SplitKind, splitInteractions } from '@encore/eval';
 import { algorithmRegistry } from '../algorithms.js';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Progress } from '../internal/progress.js';
+import { loadInput } from './input.js';
 
 /** Options of `encore eval`, resolved. */
 export interface EvalOptions {
@@ -93,12 +93,6 @@ const FUNNEL_WEIGHTS: Readonly<Record<EventType, number>> = Object.freeze({
  */
 export async function runEval(options: EvalOptions, progress: Progress): Promise<EvalResult> {
   const algorithm = algorithmRegistry.get(options.algorithm);
-  const info = await stat(options.data).catch(() => null);
-  if (info === null) {
-    throw new EncoreError(ErrorCode.FILE_NOT_FOUND, `engine/eval: no such file or directory: ${options.data}`, {
-      path: options.data,
-    });
-  }
   const events = options.events ?? DEFAULT_EVAL_EVENTS[options.format];
   if (events === undefined) {
     throw new EncoreError(ErrorCode.UNKNOWN_FORMAT, `engine/eval: unknown format '${options.format}'`, {
@@ -106,18 +100,14 @@ export async function runEval(options: EvalOptions, progress: Progress): Promise
     });
   }
 
-  const loadStart = performance.now();
-  progress.phase(`loading ${options.data}`, info.isFile() ? info.size : 0);
-  const dataset = await loadDataset(options.data, options.format, {
+  const { dataset, seconds: loadSeconds } = await loadInput('eval', options.data, options.format, {
     strict: options.strict ?? false,
-    onProgress: (done: number) => progress.update(done),
+    progress,
   });
   const weights: Partial<Record<EventType, number>> = {};
   for (const type of events) weights[type] = FUNNEL_WEIGHTS[type];
   const interactions = compactInteractions(buildInteractions(dataset.log, { weights, keepTimes: true }));
-  const loadSeconds = (performance.now() - loadStart) / 1000;
   const { report } = dataset;
-  progress.done(`${report.accepted} events, ${report.rejected} rejected`);
 
   const matrix = interactions.matrix;
   if (matrix.indices.length === 0) {

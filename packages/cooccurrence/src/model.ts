@@ -1,0 +1,124 @@
+import type { EventType } from '@encore/core';
+import { type CustomerAssignment, defaultCustomers, type EventLog, invalidArgument } from '@encore/core';
+import { type BasketKind, basketMatrix } from './baskets.js';
+import {
+  buildCooccurrence,
+  buildCrossOccurrence,
+  type CooccurrenceOptions,
+  type CooccurrenceRelation,
+} from './cooccurrence.js';
+import { checkOptions } from './internal/validate.js';
+
+/**
+ * A co-occurrence model: the relations of one item index space, plus its item ids. Plain data
+ * (arrays, typed arrays, strings, numbers), so msgpackr packs it as is and a worker can receive it.
+ *
+ * Shape (version 1):
+ * - `version`: 1.
+ * - `items`: size of the item index space (every relation's rows and cols are ≤ items).
+ * - `itemIds`: item id of each index (the log's item IdMap, `ids()`), length `items`.
+ * - `relations`: the relations, each a {@link CooccurrenceRelation} with a unique `name`. An
+ *   array rather than a record, so relation names are never object keys.
+ */
+export interface CooccurrenceModel {
+  readonly version: 1;
+  readonly items: number;
+  readonly itemIds: readonly string[];
+  readonly relations: readonly CooccurrenceRelation[];
+}
+
+/** What one relation of {@link buildCooccurrenceModel} is built from. */
+export interface RelationSpec extends CooccurrenceOptions {
+  readonly name: string;
+  /** Basket key (default 'order'). */
+  readonly by?: BasketKind;
+  /** Source events (default ['purchase']). */
+  readonly types?: readonly EventType[];
+  /** Target events: present for a cross-occurrence (source → target) relation. */
+  readonly targetTypes?: readonly EventType[];
+  /** Only events in (now − windowDays, now] count. */
+  readonly windowDays?: number;
+  readonly now?: number;
+}
+
+/**
+ * The three relations of a shop: bought together (orders), viewed together (sessions), viewed →
+ * bought (customers: a view of X and a purchase of Y by the same customer, Mahout's CCO).
+ */
+export const DEFAULT_RELATIONS: readonly RelationSpec[] = Object.freeze([
+  Object.freeze({ name: 'bought-together', by: 'order', types: Object.freeze(['purchase']) } as RelationSpec),
+  Object.freeze({ name: 'viewed-together', by: 'session', types: Object.freeze(['view']) } as RelationSpec),
+  Object.freeze({
+    name: 'viewed-bought',
+    by: 'customer',
+    types: Object.freeze(['view']),
+    targetTypes: Object.freeze(['purchase']),
+  } as RelationSpec),
+]);
+
+/**
+ * Builds every relation of `relations` (default {@link DEFAULT_RELATIONS}) from one event log, in
+ * the log's item index space. A relation whose events the log lacks (no sessions, no views) comes
+ * out empty, not as an error. Customer baskets use `customers` (default core's
+ * `defaultCustomers(log)`, resolved once for all relations).
+ *
+ * Throws INVALID_ARGUMENT for bad specs or duplicate relation names.
+ *
+ * @example
+ * const model = buildCooccurrenceModel(log);
+ * together(model, [log.item.ids.indexOf('sku-1')], { relation: 'bought-together', k: 10 });
+ */
+export function buildCooccurrenceModel(
+  log: EventLog,
+  options: { readonly relations?: readonly RelationSpec[]; readonly customers?: CustomerAssignment } = {},
+): CooccurrenceModel {
+  const where = 'cooccurrence/buildCooccurrenceModel';
+  checkOptions(where, options, ['relations', 'customers']);
+  // Resolved once and shared by every customer-basket relation (interning customers is not free).
+  let customers = options.customers;
+  const customersOf = (): CustomerAssignment => {
+    customers ??= defaultCustomers(log);
+    return customers;
+  };
+  const specs = options.relations ?? DEFAULT_RELATIONS;
+  if (!Array.isArray(specs) || specs.length === 0) {
+    throw invalidArgument(where, 'relations must be a non-empty array of relation specs', specs);
+  }
+  const seen = new Set<string>();
+  const relations: CooccurrenceRelation[] = [];
+  for (const spec of specs) {
+    if (typeof spec !== 'object' || spec === null)
+      throw invalidArgument(where, 'each relation must be an object', spec);
+    const { by, types, targetTypes, windowDays, now, ...rest } = spec;
+    if (seen.has(spec.name)) throw invalidArgument(where, 'relation names must be unique', spec.name);
+    seen.add(spec.name);
+    const basket = { by, windowDays, now, customers: by === 'customer' ? customersOf() : undefined };
+    const a = basketMatrix(log, { ...defined(basket), ...defined({ types }) }).matrix;
+    if (targetTypes === undefined) {
+      relations.push(buildCooccurrence(a, rest));
+    } else {
+      const b = basketMatrix(log, { ...defined(basket), types: targetTypes }).matrix;
+      relations.push(buildCrossOccurrence(a, b, rest));
+    }
+  }
+  return { version: 1, items: log.item.ids.size, itemIds: log.item.ids.ids().slice(), relations };
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** The relation called `name`; INVALID_ARGUMENT naming the model's relations when absent. */
+export function relationOf(model: CooccurrenceModel, name: string): CooccurrenceRelation {
+  const relation = model.relations.find((r) => r.name === name);
+  if (relation === undefined) {
+    throw invalidArgument(
+      'cooccurrence/relationOf',
+      `no relation ${JSON.stringify(name)}, expected one of: ${model.relations.map((r) => r.name).join(', ')}`,
+      name,
+    );
+  }
+  return relation;
+}

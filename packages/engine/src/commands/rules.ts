@@ -1,0 +1,145 @@
+import {
+  basketsFromLog,
+  type ItemsetRecord,
+  mineRules,
+  type RuleRecord,
+  serializeItemsets,
+  serializeRules,
+} from '@encore/cooccurrence';
+import { EncoreError, ErrorCode, type EventType } from '@encore/core';
+import type { DataFormat } from '@encore/datasets';
+import { describeEnvironment, type Environment } from '../environment.js';
+import type { Progress } from '../internal/progress.js';
+import { loadInput } from './input.js';
+
+export interface RulesOptions {
+  readonly data: string;
+  readonly format: DataFormat;
+  readonly basket: 'order' | 'session';
+  readonly events: readonly EventType[];
+  readonly minSupport: number;
+  readonly minConfidence: number;
+  readonly minLift: number;
+  readonly maxLength: number;
+  readonly strict: boolean;
+}
+
+/** What `encore rules --json` prints: a public contract, keep fields stable. */
+export interface RulesResult {
+  readonly dataset: {
+    readonly path: string;
+    readonly format: DataFormat;
+    readonly baskets: number;
+    readonly items: number;
+    readonly accepted: number;
+    readonly rejected: number;
+    readonly skipped: number;
+  };
+  readonly params: {
+    readonly basket: 'order' | 'session';
+    readonly events: readonly EventType[];
+    readonly minSupport: number;
+    readonly minConfidence: number;
+    readonly minLift: number;
+    readonly maxLength: number;
+    /** The support threshold as a basket count, as arules computes it: ceil(minSupport × baskets). */
+    readonly minCount: number;
+  };
+  readonly itemsets: readonly ItemsetRecord[];
+  readonly rules: readonly RuleRecord[];
+  readonly timings: { readonly loadSeconds: number; readonly mineSeconds: number };
+  readonly environment: Environment;
+}
+
+/**
+ * Frequent itemsets and association rules (single-item consequents, as arules' apriori) over the
+ * baskets of a dataset: orders or sessions.
+ */
+export async function runRules(options: RulesOptions, progress: Progress): Promise<RulesResult> {
+  const { dataset, seconds: loadSeconds } = await loadInput('rules', options.data, options.format, {
+    strict: options.strict,
+    progress,
+  });
+  const baskets = basketsFromLog(dataset.log, { by: options.basket, types: options.events });
+  if (baskets.baskets.rows === 0) {
+    throw new EncoreError(
+      ErrorCode.EMPTY_INPUT,
+      `engine/rules: no ${options.basket} baskets of ${options.events.join('/')} events in ${options.data}; ` +
+        `expected events with an ${options.basket === 'order' ? 'orderId' : 'sessionId'} and an itemId`,
+      { path: options.data },
+    );
+  }
+  progress.phase('mining frequent itemsets and rules');
+  const start = performance.now();
+  const mined = mineRules(baskets.baskets, {
+    minSupport: options.minSupport,
+    minConfidence: options.minConfidence,
+    minLift: options.minLift,
+    maxLength: options.maxLength,
+  });
+  const mineSeconds = (performance.now() - start) / 1000;
+  progress.done(`${mined.itemsets.itemsets.length} itemsets, ${mined.rules.length} rules`);
+  const ids = baskets.items.ids();
+  return {
+    dataset: {
+      path: options.data,
+      format: options.format,
+      baskets: baskets.baskets.rows,
+      items: countUsedColumns(baskets.baskets.indices, baskets.baskets.cols),
+      accepted: dataset.report.accepted,
+      rejected: dataset.report.rejected,
+      skipped: dataset.report.skipped,
+    },
+    params: {
+      basket: options.basket,
+      events: options.events,
+      minSupport: options.minSupport,
+      minConfidence: options.minConfidence,
+      minLift: options.minLift,
+      maxLength: options.maxLength,
+      minCount: mined.itemsets.minCount,
+    },
+    itemsets: serializeItemsets(mined.itemsets, ids),
+    rules: serializeRules(mined.rules, ids),
+    timings: { loadSeconds: round(loadSeconds), mineSeconds: round(mineSeconds) },
+    environment: describeEnvironment(),
+  };
+}
+
+/** The readable report `encore rules` prints without `--json`: the top rules by lift. */
+export function formatRulesReport(r: RulesResult, top = 20): string {
+  const fmt = (x: number | null, digits = 4): string => (x === null ? 'inf' : x.toFixed(digits));
+  const lines = [
+    `${r.dataset.path} (${r.dataset.format}): ${r.dataset.baskets.toLocaleString('en-US')} ${r.params.basket} baskets, ` +
+      `${r.dataset.items.toLocaleString('en-US')} items`,
+    `support ≥ ${r.params.minSupport} (${r.params.minCount} baskets), confidence ≥ ${r.params.minConfidence}, ` +
+      `length ≤ ${r.params.maxLength}: ${r.itemsets.length.toLocaleString('en-US')} frequent itemsets, ` +
+      `${r.rules.length.toLocaleString('en-US')} rules in ${r.timings.mineSeconds.toFixed(3)}s`,
+    '',
+    `top ${Math.min(top, r.rules.length)} rules by lift:`,
+    ...r.rules
+      .slice(0, top)
+      .map(
+        (rule) =>
+          `  {${rule.antecedent.join(', ')}} => {${rule.consequent.join(', ')}}  support ${fmt(rule.support, 5)}  ` +
+          `confidence ${fmt(rule.confidence)}  lift ${fmt(rule.lift)}  leverage ${fmt(rule.leverage, 5)}  conviction ${fmt(rule.conviction)}`,
+      ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function countUsedColumns(indices: Int32Array, cols: number): number {
+  const used = new Uint8Array(cols);
+  let n = 0;
+  for (const c of indices) {
+    if (used[c] === 0) {
+      used[c] = 1;
+      n++;
+    }
+  }
+  return n;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
