@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, SKIP_NO_DATASETS, sharedDatasets } from './environment.js';
 
@@ -166,5 +168,64 @@ describe.skipIf(sharedDatasets === null)(`encore rules on Groceries ${sharedData
     expect(top.support).toBeCloseTo(0.00122, 5);
     expect(top.confidence).toBeCloseTo(0.6316, 4);
     expect(top.lift).toBeCloseTo(18.9957, 4);
+  });
+});
+
+describe('encore train and together', () => {
+  const bundled = 'datasets/data/online-retail-2010-12.csv.gz';
+
+  it('trains on the bundled Online Retail slice and answers bought-together, warning on unknown items', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-train-'));
+    const trained = await runCli(['train', '--data', bundled, '--format', 'online-retail', '--out', dir, '--json']);
+    expect(trained.stderr).toBe('');
+    expect(trained.code).toBe(0);
+    const summary = JSON.parse(trained.stdout);
+    expect(summary).toMatchObject({ algorithm: 'cooccurrence' });
+    expect(summary.items).toBeGreaterThan(1000);
+    expect(summary.edges).toBeGreaterThan(1000);
+    expect(summary.seconds).toBeGreaterThan(0);
+    expect(summary.peakRssMb).toBeGreaterThan(0);
+    const bought = summary.relations.find((r: { name: string }) => r.name === 'bought-together');
+    expect(bought.edges).toBe(summary.edges); // the slice has no views: the other relations are empty
+
+    const r = await runCli([
+      'together',
+      '--model',
+      dir,
+      '--item',
+      '85123A',
+      '--item',
+      'NO-SUCH-SKU',
+      '--k',
+      '5',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.items).toEqual(['85123A', 'NO-SUCH-SKU']);
+    expect(out.together).toHaveLength(5);
+    for (const t of out.together) {
+      expect(t.item).not.toBe('85123A');
+      expect(t.title).not.toBe('');
+      expect(t.support).toBeGreaterThanOrEqual(2);
+    }
+    expect(out.together[0].score).toBeGreaterThanOrEqual(out.together[4].score);
+    expect(out.warnings).toEqual([expect.stringMatching(/NO-SUCH-SKU/)]);
+
+    const unknownOnly = await runCli(['together', '--model', dir, '--item', 'NO-SUCH-SKU', '--json']);
+    expect(unknownOnly.code).toBe(0);
+    expect(JSON.parse(unknownOnly.stdout).together).toEqual([]);
+  });
+
+  it('a missing or corrupt model is a one-line error, exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-bad-model-'));
+    const missing = await runCli(['together', '--model', dir, '--item', 'x']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read/);
+    await writeFile(join(dir, 'model.encore'), 'not a model at all, just text');
+    const corrupt = await runCli(['together', '--model', dir, '--item', 'x']);
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr.trim().split('\n')).toHaveLength(1);
+    expect(corrupt.stderr).toMatch(/not an Encore model file/);
   });
 });

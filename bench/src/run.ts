@@ -1,4 +1,5 @@
 import { type Figure, writeRecord } from './record.js';
+import { cooccurrenceSuite } from './suites/cooccurrence.js';
 import { csrSuite } from './suites/csr.js';
 import { loadersSuite } from './suites/loaders.js';
 
@@ -6,6 +7,7 @@ import { loadersSuite } from './suites/loaders.js';
 const SUITES: ReadonlyMap<string, (log: (line: string) => void) => Promise<Figure[]>> = new Map([
   ['loaders', loadersSuite],
   ['csr', csrSuite],
+  ['cooccurrence', cooccurrenceSuite],
 ]);
 
 const log = (line: string): void => {

@@ -1,8 +1,8 @@
 import { createWriteStream, rmSync, statSync } from 'node:fs';
-import { finished } from 'node:stream/promises';
-import { EVENT_TYPES, type EventLog } from '@encore/core';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { EVENT_TYPES, type EventLog } from '@encore/core';
 import { bundledDataPath, type DataFormat, generateSynthetic, loadDataset, writeEventsCsv } from '@encore/datasets';
 import { sharedDatasets } from '../datasets.js';
 import { measure, type Task } from '../measure.js';

@@ -51,10 +51,6 @@ export {
 export {
   type AssociationRule,
   associationRules,
-  type BasketOptions,
-  type Baskets,
-  basketsFromLog,
-  DEFAULT_BASKET_OPTIONS,
   DEFAULT_ITEMSET_OPTIONS,
   DEFAULT_RULE_OPTIONS,
   type FrequentItemsets,

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AssociationRule,
   associationRules,
-  basketsFromLog,
+  basketMatrix,
   type FrequentItemsets,
   mineFrequentItemsets,
   mineRules,
@@ -18,7 +18,7 @@ import {
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/rules/${name}`, import.meta.url));
 
 /** A baskets × items matrix from baskets of item names, and the names. */
-function basketMatrix(baskets: string[][]): { baskets: Csr; items: IdMap } {
+function basketsOf(baskets: string[][]): { baskets: Csr; items: IdMap } {
   const items = new IdMap();
   const row: number[] = [];
   const col: number[] = [];
@@ -61,7 +61,7 @@ const HAN = [
 ];
 
 describe('mineFrequentItemsets / associationRules: Han, Pei & Yin (2000) example', () => {
-  const { baskets, items } = basketMatrix(HAN);
+  const { baskets, items } = basketsOf(HAN);
   const frequent = mineFrequentItemsets(baskets, { minSupport: 0.6 });
 
   it('finds the 18 frequent itemsets with their counts, by length then item index', () => {
@@ -187,11 +187,11 @@ describe('mineFrequentItemsets / associationRules: Han, Pei & Yin (2000) example
     expect(() => serializeRules(rules, ['f'])).toThrow(invalid);
   });
 
-  it('mines the same from the fixture file through loadDataset and basketsFromLog', async () => {
+  it('mines the same from the fixture file through loadDataset and basketMatrix', async () => {
     const { log } = await loadDataset(fixture('han2000.csv'), 'baskets');
-    const fromLog = basketsFromLog(log);
-    expect(fromLog.baskets.rows).toBe(5);
-    const { itemsets, rules } = mineRules(fromLog.baskets, { minSupport: 0.6, minConfidence: 0.8 });
+    const fromLog = basketMatrix(log, { by: 'order' });
+    expect(fromLog.matrix.rows).toBe(5);
+    const { itemsets, rules } = mineRules(fromLog.matrix, { minSupport: 0.6, minConfidence: 0.8 });
     expect(itemsets.itemsets.length).toBe(18);
     expect(serializeRules(rules, fromLog.items.ids())).toEqual(
       serializeRules(associationRules(frequent, { minConfidence: 0.8 }), items.ids()),
@@ -201,7 +201,7 @@ describe('mineFrequentItemsets / associationRules: Han, Pei & Yin (2000) example
 
 describe('rule order', () => {
   it('is lift desc, then support desc, then antecedent and consequent by item index', () => {
-    const { baskets } = basketMatrix(HAN);
+    const { baskets } = basketsOf(HAN);
     const rules = mineRules(baskets, { minSupport: 0.2, minConfidence: 0.3 }).rules;
     expect(rules.length).toBeGreaterThan(100);
     for (let k = 1; k < rules.length; k++) {
@@ -268,7 +268,7 @@ describe('differential test against brute force', () => {
       const minSupport = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5][rng.int(6)] as number;
       const minConfidence = [0, 0.1, 0.5, 0.8, 1][rng.int(5)] as number;
       const maxLength = 1 + rng.int(cols + 1);
-      const { baskets, items } = basketMatrix(rows);
+      const { baskets, items } = basketsOf(rows);
       // the reference works on indices 0..cols-1 of `i<k>` names; map through the IdMap
       const byName = rows.map((r) => r.map((name) => Number(name.slice(1))));
       const ref = bruteForce(byName, cols, minSupport, minConfidence, maxLength);
@@ -304,7 +304,7 @@ describe('differential test against brute force', () => {
 describe('thresholds as arules applies them', () => {
   it('counts ⌈N · minSupport⌉ in floating point: 0.07 × 100 = 7.000000000000001 → 8 baskets', () => {
     const rows = [...Array.from({ length: 8 }, () => ['a', 'b']), ...Array.from({ length: 92 }, () => ['c'])];
-    const { baskets } = basketMatrix(rows);
+    const { baskets } = basketsOf(rows);
     // exactly 10% → 10 baskets; 'a' (8 baskets) is out at 0.1, in at 0.08
     expect(mineFrequentItemsets(baskets, { minSupport: 0.1 }).itemsets.length).toBe(1);
     expect(mineFrequentItemsets(baskets, { minSupport: 0.08 }).minCount).toBe(8);
@@ -316,7 +316,7 @@ describe('thresholds as arules applies them', () => {
 
   it('keeps a rule whose confidence equals minConfidence up to round-off (1e-12)', () => {
     // {a} => {b}: 1 of 3 baskets with a → confidence 1/3; the user's threshold 0.3333333333333333 is below
-    const { baskets } = basketMatrix([['a', 'b'], ['a'], ['a'], ['b']]);
+    const { baskets } = basketsOf([['a', 'b'], ['a'], ['a'], ['b']]);
     const f = mineFrequentItemsets(baskets, { minSupport: 0.25 });
     const third = associationRules(f, { minConfidence: 1 / 3, minLength: 2 });
     expect(third.map((r) => r.confidence)).toContain(1 / 3);
@@ -328,7 +328,7 @@ describe('thresholds as arules applies them', () => {
 
 describe('edge cases and errors', () => {
   it('gives empty results for empty input, not a crash', () => {
-    const none = basketMatrix([]);
+    const none = basketsOf([]);
     expect(mineRules(none.baskets, { minSupport: 0.5, minConfidence: 0.5 })).toEqual({
       itemsets: { basketCount: 0, minSupport: 0.5, minCount: 1, maxLength: 10, itemsets: [] },
       rules: [],
@@ -342,12 +342,12 @@ describe('edge cases and errors', () => {
       times: null,
     };
     expect(mineRules(emptyRows)).toMatchObject({ itemsets: { basketCount: 0, itemsets: [] }, rules: [] });
-    const rare = basketMatrix([['a'], ['b'], ['c']]);
+    const rare = basketsOf([['a'], ['b'], ['c']]);
     expect(mineRules(rare.baskets, { minSupport: 0.5 }).itemsets.itemsets).toEqual([]);
   });
 
   it('does not count empty rows as baskets', () => {
-    const { baskets } = basketMatrix(HAN);
+    const { baskets } = basketsOf(HAN);
     const padded: Csr = {
       ...baskets,
       rows: baskets.rows + 3,
@@ -358,7 +358,7 @@ describe('edge cases and errors', () => {
   });
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
-    const { baskets } = basketMatrix(HAN);
+    const { baskets } = basketsOf(HAN);
     for (const minSupport of [0, -0.1, 1.5, Number.NaN, '0.1']) {
       expect(() => mineFrequentItemsets(baskets, { minSupport } as never)).toThrow(invalid);
       expect(() => mineRules(baskets, { minSupport } as never)).toThrow(invalid);
@@ -386,7 +386,7 @@ describe('edge cases and errors', () => {
   });
 
   it('rejects a malformed basket matrix with INVALID_ARGUMENT', () => {
-    const good = basketMatrix(HAN).baskets;
+    const good = basketsOf(HAN).baskets;
     const bad: Csr[] = [
       { ...good, rows: -1 },
       { ...good, indptr: good.indptr.slice(1) },
@@ -406,7 +406,7 @@ describe('edge cases and errors', () => {
   });
 
   it('rejects itemsets that lack a subset (not from mineFrequentItemsets)', () => {
-    const { baskets } = basketMatrix(HAN);
+    const { baskets } = basketsOf(HAN);
     const f = mineFrequentItemsets(baskets, { minSupport: 0.6 });
     const holey: FrequentItemsets = { ...f, itemsets: f.itemsets.filter((s) => s.items.length !== 2) };
     expect(() => associationRules(holey, { minConfidence: 0 })).toThrow(invalid);
@@ -416,60 +416,13 @@ describe('edge cases and errors', () => {
   });
 
   it('does not mutate its input', () => {
-    const { baskets } = basketMatrix(HAN);
+    const { baskets } = basketsOf(HAN);
     const before = structuredClone(baskets);
     const f = mineFrequentItemsets(baskets, { minSupport: 0.4 });
     const snapshot = f.itemsets.map((s) => [...s.items]);
     associationRules(f, { minConfidence: 0 });
     expect(baskets).toEqual(before);
     expect(f.itemsets.map((s) => [...s.items])).toEqual(snapshot);
-  });
-});
-
-describe('basketsFromLog', () => {
-  const ev = (type: Event['type'], item: string | undefined, orderId?: string, sessionId?: string): Event => ({
-    type,
-    userId: 'u',
-    timestamp: 0,
-    ...(item === undefined ? { query: 'q' } : { itemId: item }),
-    ...(orderId ? { orderId } : {}),
-    ...(sessionId ? { sessionId } : {}),
-  });
-  const log = eventLogFrom([
-    ev('view', 'x', undefined, 's1'),
-    ev('purchase', 'a', 'o1', 's1'),
-    ev('purchase', 'b', 'o1', 's1'),
-    ev('purchase', 'a', 'o1', 's1'), // repeated item counts once
-    ev('return', 'a', 'o0', 's2'), // a return-only order makes no basket
-    ev('purchase', 'b', 'o2', 's2'),
-    ev('purchase', 'c', undefined, 's2'), // no order
-    ev('search', undefined, 'o2', 's2'), // no item
-  ]);
-
-  it('groups purchases by order: one row per order with items, repeated items once, skips counted', () => {
-    const b = basketsFromLog(log);
-    expect(b.baskets.rows).toBe(2);
-    expect(b.baskets.cols).toBe(log.item.ids.size);
-    expect(b.items).toBe(log.item.ids);
-    expect([...b.keys].map((k) => b.keyIds.idAt(k))).toEqual(['o1', 'o2']);
-    const rowItems = (r: number): string[] =>
-      [...b.baskets.indices.subarray(b.baskets.indptr[r], b.baskets.indptr[r + 1])].map((i) => b.items.idAt(i));
-    expect(rowItems(0)).toEqual(['a', 'b']);
-    expect(rowItems(1)).toEqual(['b']);
-    expect(b.events).toBe(4);
-    expect(b.skipped).toEqual({ type: 3, noBasket: 1, noItem: 0 });
-  });
-
-  it('groups by session and by chosen event types', () => {
-    const b = basketsFromLog(log, { by: 'session', types: ['view', 'purchase', 'search'] });
-    expect([...b.keys].map((k) => b.keyIds.idAt(k))).toEqual(['s1', 's2']);
-    expect(b.baskets.indptr[2]).toBe(5); // s1: x a b; s2: b c
-    expect(b.skipped).toEqual({ type: 1, noBasket: 0, noItem: 1 });
-  });
-
-  it('rejects an unknown grouping or event type', () => {
-    expect(() => basketsFromLog(log, { by: 'user' as never })).toThrow(invalid);
-    expect(() => basketsFromLog(log, { types: ['buy' as never] })).toThrow(invalid);
   });
 });
 
@@ -487,7 +440,7 @@ describe.skipIf(!haveGroceries)(
   () => {
     it('gives the 5,668 rules of arules apriori, {Instant food products, soda} ⇒ {hamburger meat} on top', async () => {
       const { log } = await loadDataset(groceries, 'baskets');
-      const { baskets, items } = basketsFromLog(log, { by: 'order' });
+      const { matrix: baskets, items } = basketMatrix(log, { by: 'order' });
       expect(baskets.rows).toBe(9_835);
       const { itemsets, rules } = mineRules(baskets, { minSupport: 0.001, minConfidence: 0.5, maxLength: 10 });
       expect(itemsets.minCount).toBe(10); // ⌈9.835⌉

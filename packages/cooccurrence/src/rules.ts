@@ -177,7 +177,8 @@ export function associationRules(frequent: FrequentItemsets, options?: RuleOptio
  * Errors: INVALID_ARGUMENT for any bad option or a malformed matrix.
  *
  * @example
- * const { baskets, items } = basketsFromLog(log);
+ * const { matrix, items } = basketMatrix(log, { by: 'order' });
+ * const { rules } = mineRules(matrix, { minSupport: 0.001, minConfidence: 0.5 });
  * const { rules } = mineRules(baskets, { minSupport: 0.001, minConfidence: 0.5 });
  * console.log(JSON.stringify(serializeRules(rules, items.ids())));
  */
@@ -240,121 +241,6 @@ export function serializeItemsets(frequent: FrequentItemsets, itemIds: readonly 
     count: s.count,
     support: s.support,
   }));
-}
-
-/** How `basketsFromLog` groups events into baskets. */
-export interface BasketOptions {
-  /** The log column that names the basket: `order` (one purchase) or `session`. Default 'order'. */
-  readonly by?: 'order' | 'session';
-  /** Event types that put their item in the basket. Default ['purchase']. */
-  readonly types?: readonly EventType[];
-}
-
-/** Defaults of BasketOptions. */
-export const DEFAULT_BASKET_OPTIONS = Object.freeze({
-  by: 'order' as const,
-  types: Object.freeze(['purchase'] as const) as readonly EventType[],
-});
-
-/** What `basketsFromLog` returns. */
-export interface Baskets {
-  /** Baskets × items, 1 for each distinct item of a basket. Only baskets with at least one item are rows. */
-  readonly baskets: Csr;
-  /** The log's item ids: column i is `items.idAt(i)` (every item of the log has a column). */
-  readonly items: IdMap;
-  /** Row → index of the basket's key in `keyIds` (the log's order or session ids). */
-  readonly keys: Int32Array;
-  readonly keyIds: IdMap;
-  /** Events that put an item in a basket. */
-  readonly events: number;
-  /** Events left out, by reason: another type, no order/session, no item. */
-  readonly skipped: { readonly type: number; readonly noBasket: number; readonly noItem: number };
-}
-
-/**
- * Groups the events of a log into baskets (by order or by session) as a baskets × items matrix for
- * `mineFrequentItemsets` / `mineRules`. Rows follow the first appearance of each basket in the log;
- * repeated items of a basket count once. Events of other types, or without a basket key or item,
- * are counted in `skipped`. A log without the key column gives no baskets.
- *
- * Errors: INVALID_ARGUMENT for an unknown `by` or event type.
- *
- * @example
- * const { log } = await loadDataset('groceries.csv', 'baskets');
- * const { baskets, items } = basketsFromLog(log, { by: 'order' });
- */
-export function basketsFromLog(log: EventLog, options?: BasketOptions): Baskets {
-  const where = 'cooccurrence/basketsFromLog';
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw invalidArgument(where, 'options must be an object', options);
-  }
-  const by = options?.by ?? DEFAULT_BASKET_OPTIONS.by;
-  if (by !== 'order' && by !== 'session') throw invalidArgument(where, "by must be 'order' or 'session'", by);
-  const types = options?.types ?? DEFAULT_BASKET_OPTIONS.types;
-  if (!Array.isArray(types)) throw invalidArgument(where, 'types must be an array of event types', types);
-  const wanted = new Uint8Array(EVENT_TYPES.length);
-  for (const t of types) {
-    const code = eventTypeCode(t);
-    if (code < 0) throw invalidArgument(where, `unknown event type, expected one of ${EVENT_TYPES.join(', ')}`, t);
-    wanted[code] = 1;
-  }
-
-  const column = by === 'order' ? log.order : log.session;
-  const keyIds = column.ids;
-  const keyOf = column.values;
-  const itemOf = log.item.values;
-  const rowOfKey = new Int32Array(keyIds.size).fill(-1);
-  const keys: number[] = [];
-  const row = new Int32Array(log.length);
-  const col = new Int32Array(log.length);
-  let events = 0;
-  let skipType = 0;
-  let skipBasket = 0;
-  let skipItem = 0;
-  for (let e = 0; e < log.length; e++) {
-    if (wanted[log.type[e]!] !== 1) {
-      skipType++;
-      continue;
-    }
-    const key = keyOf === null ? -1 : (keyOf[e] as number);
-    if (key < 0) {
-      skipBasket++;
-      continue;
-    }
-    const item = itemOf === null ? -1 : (itemOf[e] as number);
-    if (item < 0) {
-      skipItem++;
-      continue;
-    }
-    let r = rowOfKey[key] as number;
-    if (r < 0) {
-      r = keys.length;
-      rowOfKey[key] = r;
-      keys.push(key);
-    }
-    row[events] = r;
-    col[events] = item;
-    events++;
-  }
-  const baskets = cooToCsr(
-    {
-      rows: keys.length,
-      cols: log.item.ids.size,
-      row: row.subarray(0, events),
-      col: col.subarray(0, events),
-      value: new Float32Array(events).fill(1),
-      time: null,
-    },
-    { combine: 'max' },
-  );
-  return {
-    baskets,
-    items: log.item.ids,
-    keys: Int32Array.from(keys),
-    keyIds,
-    events,
-    skipped: { type: skipType, noBasket: skipBasket, noItem: skipItem },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ function isInputError(code: ErrorCode): boolean {
     code === ErrorCode.UNKNOWN_FORMAT ||
     code === ErrorCode.UNKNOWN_ALGORITHM ||
     code === ErrorCode.PARSE_ERROR ||
+    code === ErrorCode.MODEL_FORMAT ||
     code === ErrorCode.INVALID_ARGUMENT ||
     code === ErrorCode.EMPTY_INPUT
   );
@@ -243,11 +244,19 @@ async function rulesCommand(argv: readonly string[], io: CliIo): Promise<number>
 async function trainCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const flags = parseFlags('train', argv, TRAIN_FLAGS);
   if (flags.help) {
-    io.stdout.write(`usage: encore train --data <path> --format <format> --out <modelDir> [flags]\n\n${formatFlags(TRAIN_FLAGS)}\n`);
+    io.stdout.write(
+      `usage: encore train --data <path> --format <format> --out <modelDir> [flags]\n\n${formatFlags(TRAIN_FLAGS)}\n`,
+    );
     return 0;
   }
   const data = requireString('train', flags, 'data');
-  const format = oneOf('train', 'format', requireString('train', flags, 'format'), DATA_FORMATS, ErrorCode.UNKNOWN_FORMAT);
+  const format = oneOf(
+    'train',
+    'format',
+    requireString('train', flags, 'format'),
+    DATA_FORMATS,
+    ErrorCode.UNKNOWN_FORMAT,
+  );
   const out = requireString('train', flags, 'out');
   const params = parseParams(flags.param as string[] | undefined);
   if (typeof flags.similarity === 'string') params.set('similarity', flags.similarity);
@@ -256,13 +265,23 @@ async function trainCommand(argv: readonly string[], io: CliIo): Promise<number>
   const minSupport = numberFlag('train', flags, 'min-support', { min: 1, max: 2 ** 31 - 1, integer: true });
   if (minSupport !== undefined) params.set('minSupport', minSupport);
   const result = await runTrain(
-    { data, format, out, algorithm: String(flags.algorithm), params: Object.fromEntries(params), strict: flags.strict === true },
+    {
+      data,
+      format,
+      out,
+      algorithm: String(flags.algorithm),
+      params: Object.fromEntries(params),
+      strict: flags.strict === true,
+    },
     progressFor(flags, io),
   );
   writeResult(io, flags, result, (r) =>
     [
       `wrote ${r.model}: ${r.items.toLocaleString('en-US')} items, ${r.edges.toLocaleString('en-US')} edges in ${r.seconds.toFixed(2)}s (peak RSS ${r.peakRssMb} MB)`,
-      ...r.relations.map((rel) => `  ${rel.name.padEnd(16)} ${rel.kind.padEnd(16)} ${rel.baskets.toLocaleString('en-US')} baskets, ${rel.edges.toLocaleString('en-US')} edges`),
+      ...r.relations.map(
+        (rel) =>
+          `  ${rel.name.padEnd(16)} ${rel.kind.padEnd(16)} ${rel.baskets.toLocaleString('en-US')} baskets, ${rel.edges.toLocaleString('en-US')} edges`,
+      ),
       '',
     ].join('\n'),
   );
@@ -272,13 +291,17 @@ async function trainCommand(argv: readonly string[], io: CliIo): Promise<number>
 async function togetherCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const flags = parseFlags('together', argv, TOGETHER_FLAGS);
   if (flags.help) {
-    io.stdout.write(`usage: encore together --model <modelDir> --item <id> [--item <id> …] [flags]\n\n${formatFlags(TOGETHER_FLAGS)}\n`);
+    io.stdout.write(
+      `usage: encore together --model <modelDir> --item <id> [--item <id> …] [flags]\n\n${formatFlags(TOGETHER_FLAGS)}\n`,
+    );
     return 0;
   }
   const model = requireString('together', flags, 'model');
   const items = (flags.item as string[] | undefined) ?? [];
   if (items.length === 0) {
-    throw new EncoreError(ErrorCode.USAGE, 'encore together: --item is required (repeat it for a cart)', { flag: 'item' });
+    throw new EncoreError(ErrorCode.USAGE, 'encore together: --item is required (repeat it for a cart)', {
+      flag: 'item',
+    });
   }
   const k = numberFlag('together', flags, 'k', { min: 1, max: 10_000, integer: true }) as number;
   const result = await runTogether({ model, items, k, relation: String(flags.relation) });

@@ -1,9 +1,11 @@
+import { buildCooccurrenceModel, DEFAULT_RELATIONS, together } from '@encore/cooccurrence';
 import {
   buildInteractions,
   type Catalog,
   compactInteractions,
   countEventTypes,
   csrToCoo,
+  type EventLog,
   type EventType,
   type Interactions,
 } from '@encore/core';
@@ -26,6 +28,17 @@ export interface DemoResult {
     readonly items: number;
     readonly purchases: number;
     readonly bestSellers: readonly { readonly item: string; readonly title: string; readonly buyers: number }[];
+    /** What goes with the best seller: bought together over orders (signed-root LLR). */
+    readonly boughtTogether: {
+      readonly item: string;
+      readonly title: string;
+      readonly with: readonly {
+        readonly item: string;
+        readonly title: string;
+        readonly score: number;
+        readonly support: number;
+      }[];
+    };
     readonly evaluation: readonly AlgorithmScore[];
   };
   readonly synthetic: {
@@ -61,6 +74,9 @@ export async function runDemo(progress: Progress): Promise<{ result: DemoResult;
   progress.done();
   const purchases = compactInteractions(buildInteractions(retail.log, { weights: { purchase: 1 }, keepTimes: true }));
   const bestSellers = await topSellers(purchases, retail.catalog);
+  progress.phase('counting what is bought together');
+  const boughtTogether = goesWith(retail.log, retail.catalog, bestSellers[0]?.item ?? '');
+  progress.done();
   progress.phase('evaluating on Online Retail (temporal split: the last 20% of purchases are the future)');
   const retailScores = await evaluateAll(purchases, 'temporal', 0.8);
   progress.done();
@@ -85,6 +101,7 @@ export async function runDemo(progress: Progress): Promise<{ result: DemoResult;
       items: purchases.matrix.cols,
       purchases: purchases.matrix.indices.length,
       bestSellers,
+      boughtTogether,
       evaluation: retailScores,
     },
     synthetic: {
@@ -121,13 +138,30 @@ async function topSellers(interactions: Interactions, catalog: Catalog): Promise
   });
 }
 
+/** The items most bought together with `itemId` in the log's orders. */
+function goesWith(log: EventLog, catalog: Catalog, itemId: string): DemoResult['retail']['boughtTogether'] {
+  const spec = DEFAULT_RELATIONS.find((r) => r.name === 'bought-together');
+  const model = buildCooccurrenceModel(log, { relations: spec ? [spec] : DEFAULT_RELATIONS });
+  const index = log.item.ids.indexOf(itemId);
+  const found = index < 0 ? null : together(model, [index], { k: 5 });
+  const title = (id: string): string => catalog.get(id)?.title ?? '';
+  return {
+    item: itemId,
+    title: title(itemId),
+    with: [...(found?.ids ?? [])].map((i, rank) => {
+      const id = log.item.ids.idAt(i);
+      return { item: id, title: title(id), score: found?.scores[rank] ?? 0, support: found?.support[rank] ?? 0 };
+    }),
+  };
+}
+
 function formatDemo(r: DemoResult): string {
   const n = (x: number): string => x.toLocaleString('en-US');
   const table = (scores: readonly AlgorithmScore[]): string[] => [
-    `  ${'algorithm'.padEnd(10)} ${['precision', 'recall', 'ndcg', 'map', 'hitRate', 'coverage'].map((h) => h.padStart(9)).join(' ')}`,
+    `  ${'algorithm'.padEnd(13)} ${['precision', 'recall', 'ndcg', 'map', 'hitRate', 'coverage'].map((h) => h.padStart(9)).join(' ')}`,
     ...scores.map(
       (s) =>
-        `  ${s.algorithm.padEnd(10)} ${[
+        `  ${s.algorithm.padEnd(13)} ${[
           s.metrics.precision,
           s.metrics.recall,
           s.metrics.ndcg,
@@ -153,6 +187,11 @@ function formatDemo(r: DemoResult): string {
     '   Best sellers (distinct buyers):',
     ...r.retail.bestSellers.map(
       (b, i) => `   ${String(i + 1).padStart(2)}. ${b.title || b.item} (${b.item}): ${n(b.buyers)}`,
+    ),
+    '',
+    `   Bought together with ${r.retail.boughtTogether.title || r.retail.boughtTogether.item} (orders, LLR):`,
+    ...r.retail.boughtTogether.with.map(
+      (w) => `     ${w.title || w.item} (${w.item}): score ${w.score.toFixed(1)}, in ${n(w.support)} orders together`,
     ),
     '',
     `   Evaluation, temporal split (train on the first 80% of purchases, test on the rest), k=${K}:`,

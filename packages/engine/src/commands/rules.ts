@@ -1,5 +1,5 @@
 import {
-  basketsFromLog,
+  basketMatrix,
   type ItemsetRecord,
   mineRules,
   type RuleRecord,
@@ -60,8 +60,9 @@ export async function runRules(options: RulesOptions, progress: Progress): Promi
     strict: options.strict,
     progress,
   });
-  const baskets = basketsFromLog(dataset.log, { by: options.basket, types: options.events });
-  if (baskets.baskets.rows === 0) {
+  const { matrix, items } = basketMatrix(dataset.log, { by: options.basket, types: options.events });
+  const basketCount = countNonEmptyRows(matrix.indptr);
+  if (basketCount === 0) {
     throw new EncoreError(
       ErrorCode.EMPTY_INPUT,
       `engine/rules: no ${options.basket} baskets of ${options.events.join('/')} events in ${options.data}; ` +
@@ -71,7 +72,8 @@ export async function runRules(options: RulesOptions, progress: Progress): Promi
   }
   progress.phase('mining frequent itemsets and rules');
   const start = performance.now();
-  const mined = mineRules(baskets.baskets, {
+  // Mining counts only non-empty baskets (an order that was only returned is not a basket).
+  const mined = mineRules(matrix, {
     minSupport: options.minSupport,
     minConfidence: options.minConfidence,
     minLift: options.minLift,
@@ -79,13 +81,13 @@ export async function runRules(options: RulesOptions, progress: Progress): Promi
   });
   const mineSeconds = (performance.now() - start) / 1000;
   progress.done(`${mined.itemsets.itemsets.length} itemsets, ${mined.rules.length} rules`);
-  const ids = baskets.items.ids();
+  const ids = items.ids();
   return {
     dataset: {
       path: options.data,
       format: options.format,
-      baskets: baskets.baskets.rows,
-      items: countUsedColumns(baskets.baskets.indices, baskets.baskets.cols),
+      baskets: basketCount,
+      items: countUsedColumns(matrix.indices, matrix.cols),
       accepted: dataset.report.accepted,
       rejected: dataset.report.rejected,
       skipped: dataset.report.skipped,
@@ -126,6 +128,12 @@ export function formatRulesReport(r: RulesResult, top = 20): string {
       ),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function countNonEmptyRows(indptr: Int32Array): number {
+  let n = 0;
+  for (let r = 0; r + 1 < indptr.length; r++) if (indptr[r + 1]! > indptr[r]!) n++;
+  return n;
 }
 
 function countUsedColumns(indices: Int32Array, cols: number): number {

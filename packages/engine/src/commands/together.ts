@@ -12,7 +12,12 @@ export interface TogetherCommandOptions {
 export interface TogetherCommandResult {
   readonly items: readonly string[];
   readonly relation: string;
-  readonly together: readonly { readonly item: string; readonly title: string; readonly score: number; readonly support: number }[];
+  readonly together: readonly {
+    readonly item: string;
+    readonly title: string;
+    readonly score: number;
+    readonly support: number;
+  }[];
   /** Input items the model does not know (they vote for nothing). */
   readonly warnings: readonly string[];
 }
@@ -52,7 +57,9 @@ export async function runTogether(options: TogetherCommandOptions): Promise<Toge
 export function formatTogether(r: TogetherCommandResult): string {
   const lines = [`${r.relation} for ${r.items.join(', ')}:`];
   r.together.forEach((t, i) => {
-    lines.push(`  ${String(i + 1).padStart(2)}. ${t.item}  ${t.title}  score ${t.score.toFixed(2)}  support ${t.support}`);
+    lines.push(
+      `  ${String(i + 1).padStart(2)}. ${t.item}  ${t.title}  score ${t.score.toFixed(2)}  support ${t.support}`,
+    );
   });
   if (r.together.length === 0) lines.push('  (nothing)');
   for (const w of r.warnings) lines.push(`warning: ${w}`);

@@ -1,5 +1,10 @@
+import {
+  buildCooccurrenceModel,
+  type CooccurrenceModel,
+  DEFAULT_RELATIONS,
+  type Similarity,
+} from '@encore/cooccurrence';
 import { EncoreError, ErrorCode } from '@encore/core';
-import { buildCooccurrenceModel, type CooccurrenceModel, DEFAULT_RELATIONS, type Similarity } from '@encore/cooccurrence';
 import type { DataFormat } from '@encore/datasets';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Progress } from '../internal/progress.js';
@@ -22,7 +27,12 @@ export interface TrainResult {
   readonly algorithm: string;
   readonly items: number;
   readonly edges: number;
-  readonly relations: readonly { readonly name: string; readonly kind: string; readonly baskets: number; readonly edges: number }[];
+  readonly relations: readonly {
+    readonly name: string;
+    readonly kind: string;
+    readonly baskets: number;
+    readonly edges: number;
+  }[];
   readonly seconds: number;
   readonly loadSeconds: number;
   readonly peakRssMb: number;
