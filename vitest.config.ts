@@ -11,6 +11,8 @@ export default defineConfig({
       '@encore/core': src('./packages/core/src/index.ts'),
       '@encore/eval': src('./packages/eval/src/index.ts'),
       '@encore/cooccurrence': src('./packages/cooccurrence/src/index.ts'),
+      '@encore/factorization': src('./packages/factorization/src/index.ts'),
+      '@encore/workers': src('./workers/src/index.ts'),
       '@encore/datasets': src('./datasets/src/index.ts'),
       '@encore/engine': src('./packages/engine/src/index.ts'),
     },
@@ -22,7 +24,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'datasets/src/**/*.test.ts', 'bench/src/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'datasets/src/**/*.test.ts', 'workers/src/**/*.test.ts', 'bench/src/**/*.test.ts'],
         },
       },
       {
