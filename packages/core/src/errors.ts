@@ -27,6 +27,8 @@ export const ErrorCode = Object.freeze({
   EMPTY_INPUT: 'EMPTY_INPUT',
   /** A command-line invocation is malformed (unknown flag, missing value). */
   USAGE: 'USAGE',
+  /** A numerical method diverged or produced NaN / Infinity (e.g. a learning rate too large). */
+  DIVERGED: 'DIVERGED',
   /** A capacity limit was reached (e.g. more than 2^31 - 1 rows in one matrix). */
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
 } as const);
