@@ -2,23 +2,13 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { EncoreError, ErrorCode, EVENT_TYPES, type EventLog, type InternedColumn, invalidArgument } from '@encore/core';
+import { EVENT_FIELDS } from '../options.js';
 
-/** Column order of the plain event CSV; the names are the event fields. */
-export const EVENT_CSV_HEADER = Object.freeze([
-  'type',
-  'userId',
-  'anonymousId',
-  'deviceId',
-  'itemId',
-  'timestamp',
-  'quantity',
-  'price',
-  'rating',
-  'channel',
-  'sessionId',
-  'orderId',
-  'query',
-] as const);
+/**
+ * Column order of the plain event CSV: the event fields, named as the csv loader reads them by
+ * default, so a written file loads back with no column mapping.
+ */
+export const EVENT_CSV_HEADER = EVENT_FIELDS;
 
 /** Rows per chunk handed to the stream: big enough to amortise write calls, small enough to stay flat in memory. */
 const ROWS_PER_CHUNK = 2048;
