@@ -78,8 +78,8 @@ describe.skipIf(sharedDatasets === null)(
       });
       expect(out.split).toMatchObject({ kind: 'item-stratified', ratio: 0.75, seed: 42 });
       // Microsoft Recommenders' python_stratified_split(ratio=0.75, filter_by='item', seed=42) gives
-    // exactly these sizes: the CLI splits pairs in file order, as their splitter does.
-    expect(out.split).toMatchObject({ train: 74_331, test: 25_669 });
+      // exactly these sizes: the CLI splits pairs in file order, as their splitter does.
+      expect(out.split).toMatchObject({ train: 74_331, test: 25_669 });
       expect(out.algorithm.name).toBe('popular');
       for (const key of ['precision', 'recall', 'ndcg', 'map', 'mapAtK', 'hitRate', 'coverage']) {
         expect(out.metrics[key]).toBeGreaterThan(0);
@@ -107,6 +107,57 @@ describe('encore demo', () => {
     const random = retail.evaluation.find((s: { algorithm: string }) => s.algorithm === 'random');
     expect(popular.metrics.precision).toBeGreaterThan(random.metrics.precision);
     expect(out.synthetic.events.purchase).toBeGreaterThan(0);
+  });
+});
+
+describe('encore eval --grid', () => {
+  it('tunes on a validation split of train, never on test, and refits the best', async () => {
+    const r = await runCli([
+      'eval',
+      '--data',
+      'datasets/data/online-retail-2010-12.csv.gz',
+      '--format',
+      'online-retail',
+      '--algorithm',
+      'cooccurrence',
+      '--split',
+      'user-stratified',
+      '--grid',
+      'similarity=cosine,jaccard',
+      '--grid',
+      'neighbours=0,20',
+      '--json',
+      '--quiet',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.grid.points).toHaveLength(4);
+    // The validation split is carved out of train: together they are the train split.
+    expect(out.grid.validation.train + out.grid.validation.test).toBe(out.split.train);
+    const ndcgs = out.grid.points.map((p: { metrics: { ndcg: number } }) => p.metrics.ndcg);
+    expect(ndcgs).toEqual([...ndcgs].sort((a, b) => b - a));
+    expect(out.algorithm.params).toMatchObject(out.grid.points[0].params);
+  });
+
+  it('rejects a malformed grid and a parameter the algorithm does not take', async () => {
+    const bad = await runCli(['eval', '--data', 'README.md', '--format', 'csv', '--grid', 'factors']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--grid expects name=v1,v2/);
+    const unknown = await runCli([
+      'eval',
+      '--data',
+      'datasets/fixtures/csv/events.csv',
+      '--format',
+      'csv',
+      '--algorithm',
+      'popular',
+      '--factors',
+      '8',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/factors/);
   });
 });
 

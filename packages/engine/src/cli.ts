@@ -8,6 +8,7 @@ import { formatRulesReport, runRules } from './commands/rules.js';
 import { formatTogether, runTogether } from './commands/together.js';
 import { runTrain } from './commands/train.js';
 import {
+  type FlagSpec,
   type FlagTable,
   formatFlags,
   numberFlag,
@@ -24,13 +25,75 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
+/**
+ * Algorithm parameters with flags of their own, flag name → parameter name. Every algorithm
+ * validates its parameters, so a flag it does not take is a one-line INVALID_ARGUMENT error.
+ */
+const PARAM_FLAGS: ReadonlyMap<string, { readonly param: string; readonly numeric: boolean; readonly help: string }> =
+  new Map([
+    [
+      'similarity',
+      { param: 'similarity', numeric: false, help: 'cooccurrence: llr | jaccard | cosine | lift | count' },
+    ],
+    ['neighbours', { param: 'neighbours', numeric: true, help: 'cooccurrence: neighbours kept per item (0 = all)' }],
+    ['factors', { param: 'factors', numeric: true, help: 'als, bpr: latent factors' }],
+    ['iterations', { param: 'iterations', numeric: true, help: 'als, bpr: iterations (bpr: epochs)' }],
+    ['regularization', { param: 'regularization', numeric: true, help: 'als, bpr: L2 regularization' }],
+    ['alpha', { param: 'alpha', numeric: true, help: 'als: confidence 1 + alpha * r' }],
+    ['learning-rate', { param: 'learningRate', numeric: true, help: 'bpr: SGD learning rate' }],
+  ]);
+
+function algorithmFlags(): FlagTable {
+  const table: Record<string, FlagSpec> = {};
+  for (const [flag, spec] of PARAM_FLAGS) table[flag] = { type: 'string', help: spec.help };
+  return table;
+}
+
+/** Algorithm parameters from `--param name=value` and the named parameter flags (named flags win). */
+function algorithmParams(command: string, flags: ParsedFlags): Map<string, unknown> {
+  const params = parseParams(flags.param as string[] | undefined);
+  for (const [flag, spec] of PARAM_FLAGS) {
+    const raw = flags[flag];
+    if (typeof raw !== 'string') continue;
+    params.set(
+      spec.param,
+      spec.numeric ? numberFlag(command, flags, flag, { min: -Number.MAX_VALUE, max: Number.MAX_VALUE }) : raw,
+    );
+  }
+  return params;
+}
+
+/** `--grid name=v1,v2` pairs → parameter name → values (numbers parsed; flag names map to parameters). */
+function parseGrid(pairs: readonly string[] | undefined): Map<string, unknown[]> {
+  const grid = new Map<string, unknown[]>();
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    const values = pair
+      .slice(eq + 1)
+      .split(',')
+      .filter((v) => v.trim() !== '');
+    if (eq <= 0 || values.length === 0) {
+      throw new EncoreError(ErrorCode.USAGE, `encore eval: --grid expects name=v1,v2,…, got '${pair}'`, {
+        value: pair,
+      });
+    }
+    const name = pair.slice(0, eq);
+    grid.set(PARAM_FLAGS.get(name)?.param ?? name, values.map(parseValue));
+  }
+  return grid;
+}
+
 const EVAL_FLAGS: FlagTable = {
   data: { type: 'string', help: 'input file or directory' },
   format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
   algorithm: { type: 'string', default: 'popular', help: 'algorithm name (see `encore algorithms`)' },
   param: { type: 'string', multiple: true, help: 'algorithm parameter name=value (repeatable)' },
-  similarity: { type: 'string', help: 'cooccurrence: llr | jaccard | cosine | lift | count' },
-  neighbours: { type: 'string', help: 'cooccurrence: neighbours kept per item' },
+  ...algorithmFlags(),
+  grid: {
+    type: 'string',
+    multiple: true,
+    help: 'tune: name=v1,v2,… (repeatable); scored on a validation split of train, best refitted',
+  },
   split: { type: 'string', default: 'item-stratified', help: `split: ${SPLIT_KINDS.join(' | ')}` },
   ratio: { type: 'string', default: '0.75', help: 'share of interactions in train' },
   seed: { type: 'string', default: '42', help: 'random seed of the split and the algorithm' },
@@ -62,8 +125,7 @@ const TRAIN_FLAGS: FlagTable = {
   format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
   out: { type: 'string', help: 'model directory to write' },
   algorithm: { type: 'string', default: 'cooccurrence', help: 'algorithm to train: cooccurrence' },
-  similarity: { type: 'string', help: 'llr | jaccard | cosine | lift | count (default llr)' },
-  neighbours: { type: 'string', help: 'neighbours kept per item (default 50)' },
+  ...algorithmFlags(),
   'min-support': { type: 'string', help: 'minimum co-count of a pair' },
   param: { type: 'string', multiple: true, help: 'algorithm parameter name=value (repeatable)' },
   strict: { type: 'boolean', default: false, help: 'fail on the first malformed line instead of counting it' },
@@ -183,11 +245,9 @@ async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> 
   const seed = numberFlag('eval', flags, 'seed', { min: 0, max: 2 ** 32 - 1, integer: true }) as number;
   const k = numberFlag('eval', flags, 'k', { min: 1, max: 10_000, integer: true }) as number;
   const events = typeof flags.events === 'string' ? eventList('eval', flags.events) : undefined;
-  const params = parseParams(flags.param as string[] | undefined);
+  const params = algorithmParams('eval', flags);
   if (!params.has('seed')) params.set('seed', seed);
-  if (typeof flags.similarity === 'string') params.set('similarity', flags.similarity);
-  const neighbours = numberFlag('eval', flags, 'neighbours', { min: 1, max: 100_000, integer: true });
-  if (neighbours !== undefined) params.set('neighbours', neighbours);
+  const grid = parseGrid(flags.grid as string[] | undefined);
   const result = await runEval(
     {
       data,
@@ -200,6 +260,7 @@ async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> 
       k,
       events,
       strict: flags.strict === true,
+      grid,
     },
     progressFor(flags, io),
   );
@@ -258,10 +319,7 @@ async function trainCommand(argv: readonly string[], io: CliIo): Promise<number>
     ErrorCode.UNKNOWN_FORMAT,
   );
   const out = requireString('train', flags, 'out');
-  const params = parseParams(flags.param as string[] | undefined);
-  if (typeof flags.similarity === 'string') params.set('similarity', flags.similarity);
-  const neighbours = numberFlag('train', flags, 'neighbours', { min: 1, max: 100_000, integer: true });
-  if (neighbours !== undefined) params.set('neighbours', neighbours);
+  const params = algorithmParams('train', flags);
   const minSupport = numberFlag('train', flags, 'min-support', { min: 1, max: 2 ** 31 - 1, integer: true });
   if (minSupport !== undefined) params.set('minSupport', minSupport);
   const result = await runTrain(
@@ -346,6 +404,12 @@ function parseParams(pairs: readonly string[] | undefined): Map<string, unknown>
 
 function eventList(command: string, list: string): EventType[] {
   return list.split(',').map((t) => oneOf(command, 'events', t.trim(), EVENT_TYPES, ErrorCode.USAGE));
+}
+
+/** A parameter value from the command line: numbers and booleans parsed, anything else a string. */
+function parseValue(raw: string): unknown {
+  const n = Number(raw);
+  return raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(n) ? n : raw;
 }
 
 function oneOf<T extends string>(

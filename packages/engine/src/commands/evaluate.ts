@@ -28,6 +28,19 @@ export interface EvalOptions {
   /** Event types that count as interactions; default per format (see DEFAULT_EVAL_EVENTS). */
   readonly events?: readonly EventType[] | undefined;
   readonly strict?: boolean | undefined;
+  /**
+   * Hyperparameter grid: every combination is fitted on part of the train split and scored on a
+   * validation split carved from train (the same split kind and ratio, seed + 1), never on test;
+   * the best by nDCG@k is refitted on the whole train split and scored on test.
+   */
+  readonly grid?: ReadonlyMap<string, readonly unknown[]> | undefined;
+}
+
+/** One combination of a `--grid` search, scored on the validation split. */
+export interface GridPoint {
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly metrics: Metrics;
+  readonly trainSeconds: number;
 }
 
 /** The JSON object `encore eval --json` prints: a public contract, keep fields stable. */
@@ -58,6 +71,11 @@ export interface EvalResult {
   readonly timings: { readonly loadSeconds: number; readonly trainSeconds: number; readonly recommendSeconds: number };
   readonly environment: Environment;
   readonly rejectedSamples: LoadReport['rejectedSamples'];
+  /** Present with `--grid`: every combination's validation metrics, best first. */
+  readonly grid?: {
+    readonly validation: { readonly train: number; readonly test: number };
+    readonly points: readonly GridPoint[];
+  };
 }
 
 /**
@@ -123,8 +141,34 @@ export async function runEval(options: EvalOptions, progress: Progress): Promise
     seed: options.seed,
   });
 
+  let params = options.params;
+  let grid: EvalResult['grid'];
+  if (options.grid !== undefined && options.grid.size > 0) {
+    const validation = splitInteractions(train, { kind: options.split, ratio: options.ratio, seed: options.seed + 1 });
+    const points: GridPoint[] = [];
+    const combos = cartesian(options.grid);
+    for (const [i, combo] of combos.entries()) {
+      progress.phase(`grid ${i + 1}/${combos.length} ${JSON.stringify(combo)}`, 1);
+      const point = await evaluate(
+        algorithm,
+        { ...options.params, ...combo },
+        {
+          train: validation.train,
+          test: validation.test,
+          k: options.k,
+          onProgress: (fraction: number) => progress.update(fraction),
+        },
+      );
+      progress.done(`validation nDCG@${options.k} ${point.metrics.ndcg.toFixed(4)}`);
+      points.push({ params: combo, metrics: point.metrics, trainSeconds: round(point.timings.trainSeconds) });
+    }
+    points.sort((a, b) => b.metrics.ndcg - a.metrics.ndcg);
+    params = { ...options.params, ...(points[0]?.params ?? {}) };
+    grid = { validation: { train: validation.train.row.length, test: validation.test.row.length }, points };
+  }
+
   progress.phase(`evaluating ${algorithm.name}`, 1);
-  const outcome = await evaluate(algorithm, options.params, {
+  const outcome = await evaluate(algorithm, params, {
     train,
     test,
     k: options.k,
@@ -163,7 +207,17 @@ export async function runEval(options: EvalOptions, progress: Progress): Promise
     },
     environment: describeEnvironment(),
     rejectedSamples: report.rejectedSamples,
+    ...(grid ? { grid } : {}),
   };
+}
+
+/** Every combination of the grid's values, in the order given (the last name varies fastest). */
+function cartesian(grid: ReadonlyMap<string, readonly unknown[]>): Record<string, unknown>[] {
+  let combos: Record<string, unknown>[] = [{}];
+  for (const [name, values] of grid) {
+    combos = combos.flatMap((combo) => values.map((value) => ({ ...combo, [name]: value })));
+  }
+  return combos;
 }
 
 export { EVENT_TYPES, SPLIT_KINDS };

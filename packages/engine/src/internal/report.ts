@@ -31,6 +31,17 @@ export function formatEvalReport(r: EvalResult): string {
       `recommend ${r.timings.recommendSeconds.toFixed(2)}s`,
     `machine     ${r.environment.cpu}, ${r.environment.threads} threads, node ${r.environment.node}`,
   ];
+  if (r.grid !== undefined) {
+    lines.push(
+      '',
+      `grid search (validation split of train: ${n(r.grid.validation.train)} / ${n(r.grid.validation.test)}), best first:`,
+    );
+    for (const p of r.grid.points) {
+      lines.push(
+        `  ${JSON.stringify(p.params).padEnd(48)} nDCG@${r.k} ${f(p.metrics.ndcg)}  precision ${f(p.metrics.precision)}`,
+      );
+    }
+  }
   if (r.rejectedSamples.length > 0) {
     lines.push('', 'rejected lines (first ones):');
     for (const s of r.rejectedSamples) lines.push(`  line ${s.line}: ${s.reason}`);
