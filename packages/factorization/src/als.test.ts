@@ -1,0 +1,317 @@
+import { type Coo, type Csr, cooToCsr, createRng, ErrorCode, isEncoreError } from '@encore/core';
+import { describe, expect, it } from 'vitest';
+import { als, DEFAULT_ALS_PARAMS, fitAls, recalculateItem, recalculateUser } from './als.js';
+import { ALS_ROW_BLOCK, type AlsHalf, alsSolveRows, gramOf } from './als-kernel.js';
+import { recommendItems, similarItems } from './factor-model.js';
+
+/** Planted clusters: user u belongs to cluster u % clusters and picks items mostly from that cluster. */
+export function plantedMatrix(users: number, items: number, clusters: number, perUser: number, seed: number): Csr {
+  const rng = createRng(seed);
+  const row: number[] = [];
+  const col: number[] = [];
+  const value: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const c = u % clusters;
+    const seen = new Set<number>();
+    while (seen.size < perUser) {
+      const inCluster = rng.next() < 0.85;
+      const i = inCluster ? c + clusters * rng.int(Math.floor(items / clusters)) : rng.int(items);
+      if (seen.has(i)) continue;
+      seen.add(i);
+      row.push(u);
+      col.push(i);
+      value.push(1 + rng.int(5));
+    }
+  }
+  const coo: Coo = {
+    rows: users,
+    cols: items,
+    row: Int32Array.from(row),
+    col: Int32Array.from(col),
+    value: Float32Array.from(value),
+    time: null,
+  };
+  return cooToCsr(coo);
+}
+
+/** Users in blocks of `size` like every item of their block except the one with their own index. */
+function checkerboard(blocks: number, size: number): Csr {
+  const n = blocks * size;
+  const row: number[] = [];
+  const col: number[] = [];
+  for (let u = 0; u < n; u++) {
+    const b = Math.floor(u / size);
+    for (let i = b * size; i < (b + 1) * size; i++) {
+      if (i === u) continue;
+      row.push(u);
+      col.push(i);
+    }
+  }
+  return cooToCsr({
+    rows: n,
+    cols: n,
+    row: Int32Array.from(row),
+    col: Int32Array.from(col),
+    value: new Float32Array(row.length).fill(1),
+    time: null,
+  });
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return isEncoreError(error) ? error.code : `not an EncoreError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+function overlap(a: Int32Array, b: Int32Array): number {
+  const set = new Set(a);
+  let n = 0;
+  for (const id of b) if (set.has(id)) n++;
+  return n / Math.max(1, Math.min(a.length, b.length));
+}
+
+const SMALL = Object.freeze({ factors: 8, regularization: 1, alpha: 4, iterations: 10 });
+
+describe('alsSolveRows', () => {
+  it('the CG solution is within 1e-3 relative of the Cholesky one', () => {
+    const matrix = plantedMatrix(130, 60, 4, 12, 7);
+    const f = 16;
+    const rng = createRng(3);
+    const y = Float32Array.from({ length: matrix.cols * f }, () => rng.next() * 0.3);
+    const x0 = Float32Array.from({ length: matrix.rows * f }, () => rng.next() * 0.3);
+    const half = (solver: 'cg' | 'cholesky', x: Float32Array): AlsHalf => ({
+      rows: matrix.rows,
+      factors: f,
+      indptr: matrix.indptr,
+      indices: matrix.indices,
+      data: matrix.data,
+      x,
+      y,
+      gram: gramOf(y, matrix.cols, f),
+      regularization: 0.5,
+      alpha: 2,
+      binary: false,
+      cgSteps: 3,
+      solver,
+      gramPartials: new Float64Array(Math.ceil(matrix.rows / ALS_ROW_BLOCK) * f * f),
+      lossPartials: null,
+    });
+    const exact = x0.slice();
+    alsSolveRows(half('cholesky', exact), 0, matrix.rows);
+    // Warm-started CG: 3 steps per pass, as during training; a few passes converge.
+    const cg = x0.slice();
+    const cgHalf = half('cg', cg);
+    for (let pass = 0; pass < 8; pass++) alsSolveRows(cgHalf, 0, matrix.rows);
+    let worst = 0;
+    for (let u = 0; u < matrix.rows; u++) {
+      let diff = 0;
+      let norm = 0;
+      for (let j = 0; j < f; j++) {
+        diff += (cg[u * f + j]! - exact[u * f + j]!) ** 2;
+        norm += exact[u * f + j]! ** 2;
+      }
+      worst = Math.max(worst, Math.sqrt(diff / norm));
+    }
+    expect(worst).toBeLessThan(1e-3);
+    // One pass of 3 steps from a cold start is already a usable approximation (implicit's default).
+    const once = x0.slice();
+    alsSolveRows(half('cg', once), 0, matrix.rows);
+    let diff = 0;
+    let norm = 0;
+    for (let k = 0; k < once.length; k++) {
+      diff += (once[k]! - exact[k]!) ** 2;
+      norm += exact[k]! ** 2;
+    }
+    expect(Math.sqrt(diff / norm)).toBeLessThan(0.2);
+  });
+
+  it('rejects row ranges that split a block', () => {
+    const half = { rows: 200, factors: 2 } as AlsHalf;
+    expect(codeOf(() => alsSolveRows(half, 1, 64))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => alsSolveRows(half, 0, 65))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => alsSolveRows(half, 0, 201))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+});
+
+describe('fitAls', () => {
+  const matrix = plantedMatrix(300, 120, 6, 15, 1);
+
+  it('is deterministic for a seed, different for another', () => {
+    const a = fitAls(matrix, { ...SMALL, seed: 5 });
+    const b = fitAls(matrix, { ...SMALL, seed: 5 });
+    const c = fitAls(matrix, { ...SMALL, seed: 6 });
+    expect(a.userFactors).toEqual(b.userFactors);
+    expect(a.itemFactors).toEqual(b.itemFactors);
+    expect(a.history.map((h) => h.loss)).toEqual(b.history.map((h) => h.loss));
+    expect(c.itemFactors).not.toEqual(a.itemFactors);
+  });
+
+  it('reports a loss per iteration that decreases', () => {
+    const seen: number[] = [];
+    const model = fitAls(matrix, SMALL, { onIteration: (it) => seen.push(it.loss) });
+    const losses = model.history.map((h) => h.loss);
+    expect(seen).toEqual(losses);
+    expect(model.history.map((h) => h.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThanOrEqual(losses[i - 1]! * (1 + 1e-6));
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.99);
+    expect(model.history.every((h) => h.seconds >= 0)).toBe(true);
+  });
+
+  it('CG and the exact solver reach about the same loss and rankings', () => {
+    const cg = fitAls(matrix, SMALL);
+    const exact = fitAls(matrix, { ...SMALL, solver: 'cholesky' });
+    expect(Math.abs(cg.history.at(-1)!.loss / exact.history.at(-1)!.loss - 1)).toBeLessThan(0.02);
+    const users = Int32Array.from({ length: 50 }, (_, u) => u);
+    const a = recommendItems(cg, users, { k: 10, exclude: matrix });
+    const b = recommendItems(exact, users, { k: 10, exclude: matrix });
+    const mean = a.reduce((s, list, u) => s + overlap(list.ids, b[u]!.ids), 0) / a.length;
+    expect(mean).toBeGreaterThan(0.8);
+  });
+
+  it('answers the checkerboard: each user gets the one unseen item of their block', () => {
+    const board = checkerboard(4, 5);
+    const model = fitAls(board, { factors: 8, regularization: 0.1, alpha: 10, iterations: 20 });
+    const users = Int32Array.from({ length: 20 }, (_, u) => u);
+    const lists = recommendItems(model, users, { k: 1, exclude: board });
+    expect(lists.map((l) => l.ids[0])).toEqual(Array.from(users));
+    // Similar items of item 0: the rest of its block first.
+    const [similar] = similarItems(model, Int32Array.of(0), 4);
+    expect(Array.from(similar!.ids).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('rejects bad input and params with typed errors', () => {
+    const bad = { ...matrix, data: matrix.data.slice() };
+    bad.data[3] = Number.NaN;
+    expect(codeOf(() => fitAls(bad, SMALL))).toBe(ErrorCode.INVALID_ARGUMENT);
+    bad.data[3] = -1;
+    expect(codeOf(() => fitAls(bad, SMALL))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls(matrix, { alpha: Number.NaN }))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls(matrix, { regularization: -1 }))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls(matrix, { factors: 0 }))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls(matrix, { solver: 'lu' as 'cg' }))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls(matrix, { threads: 2 }))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls(matrix, { learningRate: 0.1 } as never))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => fitAls({ rows: 2 } as Csr))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('turns a diverging fit into DIVERGED, not silent garbage', () => {
+    const huge = { ...matrix, data: new Float32Array(matrix.data.length).fill(3e38) };
+    expect(codeOf(() => fitAls(huge, { ...SMALL, alpha: 1e300, affinity: 'value' }))).toBe(ErrorCode.DIVERGED);
+  });
+
+  it('honours the abort signal', () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    expect(() => fitAls(matrix, SMALL, { signal: controller.signal })).toThrow('stop');
+  });
+
+  it('implements the recommender contract', async () => {
+    expect(als.name).toBe('als');
+    expect(Object.isFrozen(als.defaults)).toBe(true);
+    expect(als.defaults).toBe(DEFAULT_ALS_PARAMS);
+    const model = await als.fit(matrix, SMALL);
+    expect(model.algorithm).toBe('als');
+    expect(model.params).toMatchObject({ ...SMALL, seed: 42, threads: 1 });
+    expect([model.customers, model.items]).toEqual([300, 120]);
+    const lists = model.recommend(Int32Array.of(0, 299, 300, -1), { k: 5, exclude: matrix });
+    expect(lists.map((l) => l.ids.length)).toEqual([5, 5, 0, 0]);
+    for (const id of lists[0]!.ids) expect(Array.from(matrix.indices.subarray(0, matrix.indptr[1]))).not.toContain(id);
+    await expect(als.fit(matrix, { alpha: -1 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+});
+
+describe('recommendItems, similarItems', () => {
+  const matrix = plantedMatrix(200, 90, 3, 10, 2);
+  const model = fitAls(matrix, SMALL);
+
+  it('filters items and caps k at the candidates', () => {
+    const filterItems = Int32Array.from({ length: 80 }, (_, i) => i);
+    const [list] = recommendItems(model, Int32Array.of(0), { k: 50, exclude: matrix, filterItems });
+    const seen = new Set(matrix.indices.subarray(matrix.indptr[0], matrix.indptr[1]));
+    expect(list!.ids.length).toBe(10 - Array.from(seen).filter((i) => i >= 80).length);
+    for (const id of list!.ids) expect(id).toBeGreaterThanOrEqual(80);
+    for (let r = 1; r < list!.scores.length; r++) expect(list!.scores[r]!).toBeLessThanOrEqual(list!.scores[r - 1]!);
+    expect(codeOf(() => recommendItems(model, Int32Array.of(0), { k: 5, filterItems: Int32Array.of(90) }))).toBe(
+      ErrorCode.INVALID_ARGUMENT,
+    );
+    expect(codeOf(() => recommendItems(model, Int32Array.of(0), { k: -1 }))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('batch results equal one-by-one results', () => {
+    const users = Int32Array.from({ length: 40 }, (_, u) => (u * 7) % 200);
+    const batch = recommendItems(model, users, { k: 10, exclude: matrix });
+    users.forEach((u, t) => {
+      expect(recommendItems(model, Int32Array.of(u), { k: 10, exclude: matrix })[0]).toEqual(batch[t]);
+    });
+  });
+
+  it('similar items leave the item itself out and unknown items get nothing', () => {
+    const lists = similarItems(model, Int32Array.of(0, 5, 90), 5);
+    expect(lists[0]!.ids).not.toContain(0);
+    expect(lists[1]!.ids.length).toBe(5);
+    expect(lists[2]!.ids.length).toBe(0);
+  });
+});
+
+describe('recalculateUser, recalculateItem', () => {
+  it("a held-out user's fold-in ranks like their factors from full training (≥ 80% of the top 10)", () => {
+    const matrix = plantedMatrix(400, 150, 5, 20, 11);
+    const params = { factors: 16, regularization: 5, alpha: 4, iterations: 15 };
+    const full = fitAls(matrix, params);
+    const heldOut = Int32Array.of(3, 77, 150, 222, 399);
+    // Train without the held-out users' rows, then fold them in from their items.
+    const indptr = matrix.indptr.slice();
+    const keep: number[] = [];
+    for (let u = 0, removed = 0; u < matrix.rows; u++) {
+      if (heldOut.includes(u)) removed += matrix.indptr[u + 1]! - matrix.indptr[u]!;
+      else for (let p = matrix.indptr[u]!; p < matrix.indptr[u + 1]!; p++) keep.push(p);
+      indptr[u + 1] = matrix.indptr[u + 1]! - removed;
+    }
+    const without: Csr = {
+      ...matrix,
+      indptr,
+      indices: Int32Array.from(keep, (p) => matrix.indices[p]!),
+      data: Float32Array.from(keep, (p) => matrix.data[p]!),
+    };
+    const partial = fitAls(without, params);
+    let total = 0;
+    for (const u of heldOut) {
+      const start = matrix.indptr[u]!;
+      const end = matrix.indptr[u + 1]!;
+      const items = matrix.indices.slice(start, end);
+      const x = recalculateUser(partial, items);
+      const foldedModel = { ...partial, users: 1, userFactors: x };
+      const exclude = { ...matrix, rows: 1, indptr: Int32Array.of(0, end - start), indices: items };
+      const [folded] = recommendItems(foldedModel, Int32Array.of(0), { k: 10, exclude });
+      const [trained] = recommendItems(full, Int32Array.of(u), { k: 10, exclude: matrix });
+      total += overlap(folded!.ids, trained!.ids);
+    }
+    expect(total / heldOut.length).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("an existing user's fold-in is close to their trained factors", () => {
+    const matrix = plantedMatrix(200, 90, 3, 10, 4);
+    const model = fitAls(matrix, SMALL);
+    const u = 17;
+    const items = matrix.indices.slice(matrix.indptr[u], matrix.indptr[u + 1]);
+    const x = recalculateUser(model, items);
+    const trained = model.userFactors.subarray(u * 8, (u + 1) * 8);
+    let diff = 0;
+    let norm = 0;
+    for (let j = 0; j < 8; j++) {
+      diff += (x[j]! - trained[j]!) ** 2;
+      norm += trained[j]! ** 2;
+    }
+    expect(Math.sqrt(diff / norm)).toBeLessThan(0.1);
+    const y = recalculateItem(model, Int32Array.of(0, 3, 6, 9));
+    expect(y.length).toBe(8);
+    expect(codeOf(() => recalculateUser(model, Int32Array.of(90)))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => recalculateUser(model, Int32Array.of(1, 1)))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(codeOf(() => recalculateUser(model, Int32Array.of(1), Float32Array.of(Number.NaN)))).toBe(
+      ErrorCode.INVALID_ARGUMENT,
+    );
+  });
+});

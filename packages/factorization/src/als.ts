@@ -1,0 +1,391 @@
+import {
+  type Algorithm,
+  type Csr,
+  createRng,
+  EncoreError,
+  ErrorCode,
+  type FitContext,
+  invalidArgument,
+  transposeCsr,
+} from '@encore/core';
+import {
+  ALS_ROW_BLOCK,
+  ALS_SOLVERS,
+  type AlsHalf,
+  type AlsSolver,
+  alsSolveRows,
+  gramOf,
+  sumGramPartials,
+} from './als-kernel.js';
+import { type FactorModel, type FactorRecommender, toRecommender } from './factor-model.js';
+import { checkCsr, checkIds, checkInteger, checkNumber, checkOneOf, checkOptions } from './internal/als-checks.js';
+
+/** How a stored value r becomes the confidence 1 + α·r: the value itself, or 1 for every r > 0. */
+export const ALS_AFFINITIES = Object.freeze(['value', 'binary'] as const);
+export type AlsAffinity = (typeof ALS_AFFINITIES)[number];
+
+/** Hyperparameters of implicit ALS. */
+export type AlsParams = {
+  /** Latent factors f (default 64). */
+  readonly factors: number;
+  /** λ, added to the diagonal of every row's system, unscaled as in implicit (default 30). */
+  readonly regularization: number;
+  /** α of the confidence c = 1 + α·r (default 2.5). */
+  readonly alpha: number;
+  /** Full iterations, each solving customers then items (default 15). */
+  readonly iterations: number;
+  /** CG steps per row and half-iteration (default 3, implicit's `cg_steps`). */
+  readonly cgSteps: number;
+  /** 'cg' (default) or the exact 'cholesky' (slow; tests and small data). */
+  readonly solver: AlsSolver;
+  /** r = the matrix value ('value') or 1 ('binary', default). */
+  readonly affinity: AlsAffinity;
+  /** Seed of the initial factors (default 42). */
+  readonly seed: number;
+  /** Worker threads. The pure `fitAls` runs on the calling thread and takes only 1 (default); see @encore/workers. */
+  readonly threads: number;
+};
+
+export const DEFAULT_ALS_PARAMS: Readonly<AlsParams> = Object.freeze({
+  factors: 64,
+  regularization: 30,
+  alpha: 2.5,
+  iterations: 15,
+  cgSteps: 3,
+  solver: 'cg',
+  affinity: 'binary',
+  seed: 42,
+  threads: 1,
+});
+
+/** Scale of the uniform initial factors, as implicit (`random(...) * 0.01`). */
+const INIT_SCALE = 0.01;
+
+/** One finished iteration. */
+export interface AlsIteration {
+  /** 1-based. */
+  readonly iteration: number;
+  /**
+   * Hu et al.'s objective Σ c(p − xᵤ·yᵢ)² + λ(‖X‖² + ‖Y‖²) over all customer × item pairs, divided by
+   * (Σ c over stored entries + pairs − stored entries), exactly implicit's `calculate_loss`.
+   */
+  readonly loss: number;
+  /** Wall-clock seconds of the iteration. */
+  readonly seconds: number;
+}
+
+/** A fitted implicit-ALS model: plain data (see {@link FactorModel}). */
+export interface AlsModel extends FactorModel {
+  readonly algorithm: 'als';
+  readonly params: Readonly<AlsParams>;
+  /** One entry per iteration. */
+  readonly history: readonly AlsIteration[];
+}
+
+/** Options of a fit: core's FitContext plus a per-iteration report. */
+export interface AlsFitOptions extends FitContext {
+  readonly onIteration?: ((iteration: AlsIteration) => void) | undefined;
+}
+
+/** Where a fit's arrays live (ordinary memory by default; SharedArrayBuffers for workers). */
+export interface AlsMemory {
+  float32(length: number): Float32Array;
+  float64(length: number): Float64Array;
+  int32(length: number): Int32Array;
+}
+
+const ORDINARY_MEMORY: AlsMemory = Object.freeze({
+  float32: (n: number) => new Float32Array(n),
+  float64: (n: number) => new Float64Array(n),
+  int32: (n: number) => new Int32Array(n),
+});
+
+/**
+ * Resolves and validates ALS hyperparameters (defaults from `defaults`, DEFAULT_ALS_PARAMS
+ * unless given). Throws INVALID_ARGUMENT for an unknown key or a value out of range.
+ */
+export function resolveAlsParams(
+  where: string,
+  params: unknown,
+  defaults: Readonly<AlsParams> = DEFAULT_ALS_PARAMS,
+): Readonly<AlsParams> {
+  const o = checkOptions(where, params ?? {}, Object.keys(DEFAULT_ALS_PARAMS));
+  const d = defaults;
+  return Object.freeze({
+    factors: checkInteger(where, 'factors', o.factors ?? d.factors, 1, 4096),
+    regularization: checkNumber(where, 'regularization', o.regularization ?? d.regularization, 0),
+    alpha: checkNumber(where, 'alpha', o.alpha ?? d.alpha, 0),
+    iterations: checkInteger(where, 'iterations', o.iterations ?? d.iterations, 0, 100_000),
+    cgSteps: checkInteger(where, 'cgSteps', o.cgSteps ?? d.cgSteps, 1, 4096),
+    solver: checkOneOf(where, 'solver', o.solver ?? d.solver, ALS_SOLVERS),
+    affinity: checkOneOf(where, 'affinity', o.affinity ?? d.affinity, ALS_AFFINITIES),
+    seed: checkNumber(where, 'seed', o.seed ?? d.seed),
+    threads: checkInteger(where, 'threads', o.threads ?? d.threads, 1, 1024),
+  });
+}
+
+/**
+ * The steps of an ALS fit as a generator: it yields each half-iteration ({@link AlsHalf}) for the
+ * caller to solve — all rows, e.g. with `alsSolveRows(half, 0, half.rows)` or split over workers —
+ * and resumes to reduce the Gramians, compute the loss and check for divergence; it returns the
+ * model. `fitAls` drives it on the calling thread, @encore/workers' `fitAlsParallel` on a pool, so
+ * both follow the same arithmetic and give the same bits.
+ *
+ * Throws as {@link fitAls}.
+ */
+export function* alsFitSteps(
+  matrix: Csr,
+  params: Readonly<AlsParams>,
+  options: AlsFitOptions = {},
+  memory: AlsMemory = ORDINARY_MEMORY,
+): Generator<AlsHalf, AlsModel, void> {
+  const where = 'factorization/fitAls';
+  checkCsr(where, 'matrix', matrix, true);
+  const { factors: f, iterations, regularization, alpha } = params;
+  const users = matrix.rows;
+  const items = matrix.cols;
+  const binary = params.affinity === 'binary';
+  const share = <T extends Int32Array | Float32Array>(src: T, make: (n: number) => T): T => {
+    const out = make(src.length);
+    out.set(src);
+    return out;
+  };
+  const byItem = transposeCsr(matrix);
+  const userSide = {
+    indptr: share(matrix.indptr, memory.int32),
+    indices: share(matrix.indices, memory.int32),
+    data: share(matrix.data, memory.float32),
+  };
+  const itemSide = {
+    indptr: share(byItem.indptr, memory.int32),
+    indices: share(byItem.indices, memory.int32),
+    data: share(byItem.data, memory.float32),
+  };
+  const userFactors = memory.float32(users * f);
+  const itemFactors = memory.float32(items * f);
+  const rng = createRng(params.seed);
+  for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.next() * INIT_SCALE;
+  for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.next() * INIT_SCALE;
+
+  // Normaliser of implicit's loss: Σ c over positive entries + the pairs with no positive entry.
+  let confidence = 0;
+  let positives = 0;
+  for (let k = 0; k < matrix.data.length; k++) {
+    const r = matrix.data[k] as number;
+    if (r > 0) {
+      confidence += 1 + alpha * (binary ? 1 : r);
+      positives++;
+    }
+  }
+  const normaliser = confidence + users * items - positives;
+
+  const userBlocks = Math.ceil(users / ALS_ROW_BLOCK);
+  const itemBlocks = Math.ceil(items / ALS_ROW_BLOCK);
+  const itemGram = memory.float64(f * f);
+  const userGram = memory.float64(f * f);
+  itemGram.set(gramOf(itemFactors, items, f));
+  const common = { factors: f, regularization, alpha, binary, cgSteps: params.cgSteps, solver: params.solver };
+  const userHalf: AlsHalf = {
+    ...common,
+    ...userSide,
+    rows: users,
+    x: userFactors,
+    y: itemFactors,
+    gram: itemGram,
+    gramPartials: memory.float64(userBlocks * f * f),
+    lossPartials: null,
+  };
+  const itemHalf: AlsHalf = {
+    ...common,
+    ...itemSide,
+    rows: items,
+    x: itemFactors,
+    y: userFactors,
+    gram: userGram,
+    gramPartials: memory.float64(itemBlocks * f * f),
+    lossPartials: memory.float64(itemBlocks),
+  };
+
+  const history: AlsIteration[] = [];
+  const { signal, onProgress, onIteration } = options;
+  for (let iteration = 1; iteration <= iterations; iteration++) {
+    const start = performance.now();
+    signal?.throwIfAborted();
+    yield userHalf;
+    sumGramPartials(userHalf.gramPartials, userBlocks, f, userGram);
+    signal?.throwIfAborted();
+    yield itemHalf;
+    sumGramPartials(itemHalf.gramPartials, itemBlocks, f, itemGram);
+    // loss·normaliser = Σᵤ xᵤᵀ(YᵀY)xᵤ + Σ_stored ((c − 1)d² − 2cpd + cp) + λ(tr XᵀX + tr YᵀY)
+    let data = 0;
+    for (let b = 0; b < itemBlocks; b++) data += itemHalf.lossPartials![b] as number;
+    let quadratic = 0;
+    let traces = 0;
+    for (let i = 0; i < f; i++) {
+      for (let j = 0; j < f; j++) quadratic += (itemGram[i * f + j] as number) * (userGram[i * f + j] as number);
+      traces += (itemGram[i * f + i] as number) + (userGram[i * f + i] as number);
+    }
+    const loss = (quadratic + data + regularization * traces) / normaliser;
+    if (!Number.isFinite(loss)) {
+      throw new EncoreError(
+        ErrorCode.DIVERGED,
+        `${where}: the loss is ${loss} after iteration ${iteration}; expected a finite number (check the matrix values and try a larger regularization or a smaller alpha)`,
+        { value: loss, iteration },
+      );
+    }
+    const report: AlsIteration = Object.freeze({ iteration, loss, seconds: (performance.now() - start) / 1000 });
+    history.push(report);
+    onIteration?.(report);
+    onProgress?.(iteration / iterations, `iteration ${iteration}/${iterations}`);
+  }
+  return Object.freeze({
+    algorithm: 'als',
+    params,
+    factors: f,
+    users,
+    items,
+    userFactors,
+    itemFactors,
+    history: Object.freeze(history),
+  });
+}
+
+/**
+ * Implicit-feedback ALS (Hu, Koren & Volinsky, "Collaborative Filtering for Implicit Feedback
+ * Datasets", ICDM 2008) with the conjugate-gradient row solver of Takács, Pilászy & Tikk (RecSys
+ * 2011), following benfred/implicit (implicit/cpu/als.py, implicit/cpu/_als.pyx): factors start
+ * uniform in [0, 0.01); each iteration solves every customer against YᵀY + λI + Yᵀ(Cᵤ − I)Y
+ * (`cgSteps` CG steps warm-started from the last solution), then every item likewise.
+ *
+ * Differences from implicit, on purpose: confidence is Hu et al.'s c = 1 + α·r (implicit ≥ 0.5
+ * uses c = α·r, so implicit's α on binary data is our α + 1); the loss is computed every
+ * iteration (cheaply, from the Gramians the next half needs anyway) and a non-finite one is an
+ * error, not silent garbage. λ is added unscaled to YᵀY, as in implicit.
+ *
+ * Runs on the calling thread (`threads` must be 1); @encore/workers' `fitAlsParallel` gives the
+ * same model on several cores. Deterministic for a given seed.
+ *
+ * Throws INVALID_ARGUMENT for a malformed matrix, a negative or non-finite value in it, an
+ * unknown or out-of-range param or threads > 1; DIVERGED when the loss becomes NaN / Infinity or
+ * an exact solve meets a system that is not positive definite; the signal's reason when aborted.
+ *
+ * @example
+ * const model = fitAls(train, { factors: 64, iterations: 15 }, { onIteration: (it) => console.log(it.loss) });
+ * recommendItems(model, Int32Array.of(0), { k: 10, exclude: train });
+ */
+export function fitAls(matrix: Csr, params: Partial<AlsParams> = {}, options: AlsFitOptions = {}): AlsModel {
+  const where = 'factorization/fitAls';
+  const resolved = resolveAlsParams(where, params);
+  if (resolved.threads !== 1) {
+    throw invalidArgument(
+      where,
+      "threads must be 1 here; use @encore/workers' fitAlsParallel for more",
+      resolved.threads,
+    );
+  }
+  const steps = alsFitSteps(matrix, resolved, options);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done === true) return step.value;
+    alsSolveRows(step.value, 0, step.value.rows);
+  }
+}
+
+/**
+ * Implicit ALS behind core's recommender contract (name 'als'); the fitted model's plain data is
+ * at `model`. Rejects as {@link fitAls}.
+ *
+ * @example
+ * const recommender = await als.fit(train, { factors: 32 });
+ * recommender.recommend(Int32Array.of(0, 1), { k: 10, exclude: train });
+ */
+export const als: Algorithm<AlsParams> = Object.freeze({
+  name: 'als',
+  defaults: DEFAULT_ALS_PARAMS,
+  async fit(
+    matrix: Csr,
+    params: Partial<AlsParams> = {},
+    context: FitContext = {},
+  ): Promise<FactorRecommender<AlsModel>> {
+    return toRecommender(fitAls(matrix, params, context));
+  },
+});
+
+/**
+ * A customer's factors from their items, without retraining: one exact solve against the fitted
+ * item factors (implicit's `recalculate_user`), with the model's α, λ and affinity. For a new
+ * customer, or one whose items changed. `values` default to 1.
+ *
+ * Throws INVALID_ARGUMENT for item ids out of range or repeated, values of another length or
+ * negative / non-finite; DIVERGED if the system is not positive definite (λ = 0).
+ *
+ * @example
+ * const x = recalculateUser(model, Int32Array.of(3, 17, 42));
+ */
+export function recalculateUser(model: AlsModel, items: Int32Array, values?: Float32Array): Float32Array {
+  return foldIn('factorization/recalculateUser', model, 'user', items, values);
+}
+
+/**
+ * An item's factors from the customers who interacted with it, without retraining (implicit's
+ * `recalculate_item`). As {@link recalculateUser}, with the sides swapped.
+ *
+ * @example
+ * const y = recalculateItem(model, Int32Array.of(0, 5, 9));
+ */
+export function recalculateItem(model: AlsModel, users: Int32Array, values?: Float32Array): Float32Array {
+  return foldIn('factorization/recalculateItem', model, 'item', users, values);
+}
+
+function foldIn(
+  where: string,
+  model: AlsModel,
+  side: 'user' | 'item',
+  ids: Int32Array,
+  values: Float32Array | undefined,
+): Float32Array {
+  const other = side === 'user' ? model.items : model.users;
+  checkIds(where, side === 'user' ? 'items' : 'users', ids, other);
+  if (values !== undefined) {
+    if (!(values instanceof Float32Array) || values.length !== ids.length) {
+      throw invalidArgument(where, 'values must be a Float32Array as long as the ids', values);
+    }
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k] as number;
+      if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) throw invalidArgument(where, 'values must be finite and ≥ 0', v);
+    }
+  }
+  const order = Array.from(ids.keys()).sort((a, b) => (ids[a] as number) - (ids[b] as number));
+  const indices = new Int32Array(ids.length);
+  const data = new Float32Array(ids.length);
+  order.forEach((k, o) => {
+    indices[o] = ids[k] as number;
+    data[o] = values === undefined ? 1 : (values[k] as number);
+    if (o > 0 && indices[o] === indices[o - 1]) throw invalidArgument(where, 'ids must not repeat', indices[o]);
+  });
+  const f = model.factors;
+  const y = side === 'user' ? model.itemFactors : model.userFactors;
+  const { params } = model;
+  const x = new Float32Array(f);
+  alsSolveRows(
+    {
+      rows: 1,
+      factors: f,
+      indptr: Int32Array.of(0, ids.length),
+      indices,
+      data,
+      x,
+      y,
+      gram: gramOf(y, other, f),
+      regularization: params.regularization,
+      alpha: params.alpha,
+      binary: params.affinity === 'binary',
+      cgSteps: params.cgSteps,
+      solver: 'cholesky',
+      gramPartials: new Float64Array(f * f),
+      lossPartials: null,
+    },
+    0,
+    1,
+  );
+  return x;
+}
