@@ -1,9 +1,16 @@
 import { cooccurrence } from '@encore/cooccurrence';
 import { baselineAlgorithms, createAlgorithmRegistry } from '@encore/eval';
+import { bpr } from '@encore/factorization';
 import { alsParallel } from '@encore/workers';
 
 /**
- * Every algorithm the engine knows, by name. Later packages (co-occurrence, factorization) add
- * theirs here; the command line and the facade look names up only through this registry.
+ * Every algorithm the engine knows, by name: the baselines, the co-occurrence item-based
+ * recommender, ALS (parallel over all cores) and BPR. The command line and the facade look names
+ * up only through this registry.
  */
-export const algorithmRegistry = createAlgorithmRegistry(...baselineAlgorithms.values(), cooccurrence, alsParallel);
+export const algorithmRegistry = createAlgorithmRegistry(
+  ...baselineAlgorithms.values(),
+  cooccurrence,
+  alsParallel,
+  bpr,
+);
