@@ -49,7 +49,7 @@ export async function loadDataset(path: string, format: DataFormat, options?: Lo
   const where = 'datasets/loadDataset';
   const job = await prepare(where, path, format, options);
   const builder = new EventLogBuilder({ ids: job.options.ids });
-  const run = start(job, (tally) => new LogSink(builder, job.options.ids, tally.typeCounts));
+  const run = start(job, (tally) => new LogSink(builder, tally.typeCounts));
   for await (const _ of run.chunks) {
     // each chunk's events are already in the builder
   }

@@ -305,7 +305,7 @@ export function generateSynthetic(
   const users = IdMap.from(customerIds(o.customers));
   const items = IdMap.from(world.itemIds);
   const builder = new EventLogBuilder({ capacity: expected, ids: { users, items } });
-  const stats = simulateSessions(world, o, sessionRng, users.ids(), builder);
+  const stats = simulateSessions(world, o, sessionRng, builder);
   const log = builder.finish();
 
   const bundles: (readonly string[])[] = [];

@@ -135,9 +135,90 @@ export function show(value: string): string {
 
 /**
  * A copy of `value` that does not share memory with the chunk it was cut from. V8 makes substrings
- * of 13 or more characters as views into their parent string, so an id kept in an IdMap would keep
- * a whole 1 MiB chunk alive; ids are copied once, when first seen.
+ * of 13 or more characters as views into their parent string, so a value kept for the catalog would
+ * keep a whole 1 MiB chunk alive. Slicing a concatenation flattens it into a fresh string first (a
+ * view's parent is always flat), so the copy's parent is one character longer than the value.
+ * (IdMap copies the ids it keeps the same way.)
  */
 export function ownString(value: string): string {
-  return value.length < 13 ? value : (JSON.parse(JSON.stringify(value)) as string);
+  return value.length < 13 ? value : ` ${value}`.slice(1);
+}
+
+/**
+ * Splits the line `text[start, end)`, which must have exactly `cellStart.length` fields, on commas
+ * into cell offsets: cell k is `text[cellStart[k], cellEnd[k])`. Returns false, leaving the line to
+ * the general path (`splitQuoted`, per-field checks and their reasons), when the line has another
+ * field count, a double quote or a control character (U+0000–U+001F, U+007F). Allocates nothing.
+ */
+export function splitCommaRanges(
+  text: string,
+  start: number,
+  end: number,
+  cellStart: Int32Array,
+  cellEnd: Int32Array,
+): boolean {
+  const last = cellStart.length - 1;
+  let n = 0;
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 45) {
+      if (c === 44) {
+        if (n === last) return false;
+        cellStart[n] = from;
+        cellEnd[n] = i;
+        n++;
+        from = i + 1;
+      } else if (c < 32 || c === QUOTE) {
+        return false;
+      }
+    } else if (c === 127) {
+      return false;
+    }
+  }
+  if (n !== last) return false;
+  cellStart[n] = from;
+  cellEnd[n] = end;
+  return true;
+}
+
+/** parseDigits of `text[start, end)` without slicing it: the value of 1 to 15 ASCII digits, else -1. */
+export function parseDigitsRange(text: string, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0 || len > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `Number(text.slice(start, end))` for the plain decimals `\d+` and `\d+.\d+` of at most 15
+ * digits, without slicing; NaN for anything else (the caller then asks Number). Exact: the digits
+ * form an integer m < 2^53 and 10^k is exact, so m / 10^k is the correctly rounded value Number
+ * gives (Clinger's fast path).
+ */
+export function parseDecimalRange(text: string, start: number, end: number): number {
+  let m = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    m = m * 10 + c;
+  }
+  if (i === start) return Number.NaN;
+  if (i === end) return i - start <= 15 ? m : Number.NaN;
+  if (text.charCodeAt(i) !== 46 || i === end - 1 || end - start - 1 > 15) return Number.NaN;
+  const fraction = i + 1;
+  for (i = fraction; i < end; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return Number.NaN;
+    m = m * 10 + c;
+  }
+  return m / (POW10[end - fraction] as number);
 }

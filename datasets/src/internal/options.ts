@@ -8,7 +8,8 @@ export interface ResolvedOptions {
   readonly maxRejectedSamples: number;
   readonly columns: ReadonlyMap<string, EventField> | null;
   readonly typeMap: ReadonlyMap<string, EventType> | null;
-  readonly ids: Required<EventLogIds>;
+  /** users, anonymous, devices and items always present (shared with the caller's log). */
+  readonly ids: EventLogIds & Required<Pick<EventLogIds, 'users' | 'anonymous' | 'devices' | 'items'>>;
   readonly onProgress: ((bytesRead: number, totalBytes: number) => void) | null;
   readonly signal: AbortSignal | null;
 }
@@ -49,7 +50,7 @@ export function resolveOptions(where: string, format: DataFormat, options: LoadO
       : toStringMap(where, 'options.typeMap', options.typeMap, EVENT_TYPES as readonly string[]);
   const ids = options.ids ?? {};
   if (typeof ids !== 'object' || ids === null) throw invalidArgument(where, 'options.ids must be an object', ids);
-  for (const key of ['users', 'anonymous', 'devices', 'items'] as const) {
+  for (const key of ['users', 'anonymous', 'devices', 'items', 'sessions', 'orders', 'channels', 'queries'] as const) {
     const map = ids[key];
     if (map !== undefined && !(map instanceof IdMap)) {
       throw invalidArgument(where, `options.ids.${key} must be an IdMap`, map);
@@ -67,6 +68,10 @@ export function resolveOptions(where: string, format: DataFormat, options: LoadO
     columns: columns as ReadonlyMap<string, EventField> | null,
     typeMap: typeMap as ReadonlyMap<string, EventType> | null,
     ids: {
+      sessions: ids.sessions,
+      orders: ids.orders,
+      channels: ids.channels,
+      queries: ids.queries,
       users: ids.users ?? new IdMap(),
       anonymous: ids.anonymous ?? new IdMap(),
       devices: ids.devices ?? new IdMap(),

@@ -78,6 +78,13 @@ export interface LineHandler {
   readonly header?: ((line: string, lineNo: number) => void) | undefined;
   /** Receives each non-blank data line with its 1-based physical line number. */
   line(line: string, lineNo: number): void;
+  /**
+   * When present, receives each data line instead of `line`, as the range [start, end) of `text`
+   * (CR dropped, never blank), so a parser can read its cells in place without slicing the line.
+   * `text` is usually a whole 1 MiB chunk: a long slice of it is a view that keeps the chunk alive,
+   * so copy what is kept for long (IdMap.internRange copies the new ids it stores).
+   */
+  readonly lineIn?: ((text: string, start: number, end: number, lineNo: number) => void) | undefined;
 }
 
 /** How to read one file. */
@@ -114,14 +121,14 @@ export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Ta
   const dispatch = (text: string, start: number, end: number): void => {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
     if (isBlank(text, start, end)) return;
-    const line = text.slice(start, end);
     if (headerPending) {
       headerPending = false;
-      handler.header?.(line, lineNo);
+      handler.header?.(text.slice(start, end), lineNo);
       return;
     }
     tally.lines++;
-    handler.line(line, lineNo);
+    if (handler.lineIn !== undefined) handler.lineIn(text, start, end, lineNo);
+    else handler.line(text.slice(start, end), lineNo);
   };
 
   try {
@@ -132,8 +139,20 @@ export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Ta
         first = false;
         text = dropByteOrderMark(text, spec.encoding);
       }
-      if (carry.length > 0) text = carry + text;
       let start = 0;
+      if (carry.length > 0) {
+        // The line that spans the chunk boundary is joined on its own: prefixing the carry to the
+        // whole chunk would make every line of it a view into a concatenation (slow to read).
+        const nl = text.indexOf('\n');
+        if (nl < 0) {
+          text = carry + text;
+        } else {
+          const joined = carry + text.slice(0, nl);
+          lineNo++;
+          dispatch(joined, 0, joined.length);
+          start = nl + 1;
+        }
+      }
       for (;;) {
         const nl = text.indexOf('\n', start);
         if (nl < 0) break;

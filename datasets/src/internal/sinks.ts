@@ -5,79 +5,117 @@ import {
   type EventLogBuilder,
   type EventLogIds,
   type EventType,
+  emptyIndexedEventFields,
   type IdMap,
+  type IndexedEventFields,
 } from '@encore/core';
-import { ownString } from './fields.js';
+
+/** Position of each string column in RowCells (the order of core's IndexedEventFields). */
+export const USER = 0;
+export const ANONYMOUS = 1;
+export const DEVICE = 2;
+export const ITEM = 3;
+export const SESSION = 4;
+export const ORDER = 5;
+export const CHANNEL = 6;
+export const QUERY = 7;
+const STRING_COLUMNS = 8;
 
 /**
- * Where parsers put validated events. `fields` may be an object the parser reuses for the next
- * row: a sink must copy what it keeps.
+ * A validated row as places in the text it was read from, so a parser hands cells over without
+ * slicing them: string column c is `text.slice(start[c], end[c])`, absent when `start[c] < 0`;
+ * numbers are NaN when absent. Parsers reuse one RowCells for every row.
+ */
+export interface RowCells {
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  quantity: number;
+  price: number;
+  rating: number;
+}
+
+export function emptyRowCells(): RowCells {
+  return {
+    start: new Int32Array(STRING_COLUMNS).fill(-1),
+    end: new Int32Array(STRING_COLUMNS).fill(-1),
+    quantity: Number.NaN,
+    price: Number.NaN,
+    rating: Number.NaN,
+  };
+}
+
+/**
+ * Where parsers put validated events. `fields` and `cells` may be objects the parser reuses for
+ * the next row: a sink must copy what it keeps.
  */
 export interface EventSink {
   add(typeCode: number, timestamp: number, fields: EventFields): void;
+  /** The same event as `add` would get, with its string fields as ranges of `text`. */
+  addCells(typeCode: number, timestamp: number, text: string, cells: RowCells): void;
 }
 
-/** Appends to an EventLogBuilder (the fast path of `loadDataset`). */
+/**
+ * Appends to an EventLogBuilder (the fast path of `loadDataset`). `addCells` interns each cell in
+ * place into the builder's id maps; the maps copy new long ids, so they never pin a file chunk.
+ */
 export class LogSink implements EventSink {
   readonly #builder: EventLogBuilder;
   readonly #typeCounts: Float64Array;
-  readonly #users: IdMap;
-  readonly #anonymous: IdMap;
-  readonly #devices: IdMap;
-  readonly #items: IdMap;
-  /** Long values seen in the builder's own string columns (see `ownString`). */
-  readonly #seen = new Set<string>();
+  readonly #ids: Readonly<Required<EventLogIds>>;
+  readonly #row: IndexedEventFields = emptyIndexedEventFields();
 
-  constructor(builder: EventLogBuilder, ids: Required<EventLogIds>, typeCounts: Float64Array) {
+  constructor(builder: EventLogBuilder, typeCounts: Float64Array) {
     this.#builder = builder;
     this.#typeCounts = typeCounts;
-    this.#users = ids.users;
-    this.#anonymous = ids.anonymous;
-    this.#devices = ids.devices;
-    this.#items = ids.items;
+    this.#ids = builder.ids;
   }
 
   add(typeCode: number, timestamp: number, fields: EventFields): void {
     this.#typeCounts[typeCode]!++;
-    // Intern a private copy of each long id the first time it is seen, so the IdMaps never pin
-    // the 1 MiB chunks the ids were sliced from. Short ids (< 13 chars) are copies already.
-    const { userId, anonymousId, deviceId, itemId, sessionId, orderId, channel, query } = fields;
-    if (userId !== undefined && userId.length >= 13 && !this.#users.has(userId)) this.#users.intern(ownString(userId));
-    if (anonymousId !== undefined && anonymousId.length >= 13 && !this.#anonymous.has(anonymousId)) {
-      this.#anonymous.intern(ownString(anonymousId));
-    }
-    if (deviceId !== undefined && deviceId.length >= 13 && !this.#devices.has(deviceId)) {
-      this.#devices.intern(ownString(deviceId));
-    }
-    if (itemId !== undefined && itemId.length >= 13 && !this.#items.has(itemId)) this.#items.intern(ownString(itemId));
-    if (
-      this.#isNew(sessionId) !== undefined ||
-      this.#isNew(orderId) !== undefined ||
-      this.#isNew(channel) !== undefined ||
-      this.#isNew(query) !== undefined
-    ) {
-      fields = {
-        ...fields,
-        sessionId: this.#own(sessionId),
-        orderId: this.#own(orderId),
-        channel: this.#own(channel),
-        query: this.#own(query),
-      };
-    }
-    this.#builder.add(typeCode, timestamp, fields);
+    // internRange over the whole value, so a new long id is stored as a copy: the maps never pin
+    // the chunk a parser sliced the value from.
+    const ids = this.#ids;
+    const row = this.#row;
+    row.user = internValue(ids.users, fields.userId);
+    row.anonymous = internValue(ids.anonymous, fields.anonymousId);
+    row.device = internValue(ids.devices, fields.deviceId);
+    row.item = internValue(ids.items, fields.itemId);
+    row.session = internValue(ids.sessions, fields.sessionId);
+    row.order = internValue(ids.orders, fields.orderId);
+    row.channel = internValue(ids.channels, fields.channel);
+    row.query = internValue(ids.queries, fields.query);
+    row.quantity = fields.quantity ?? Number.NaN;
+    row.price = fields.price ?? Number.NaN;
+    row.rating = fields.rating ?? Number.NaN;
+    this.#builder.addIndexed(typeCode, timestamp, row);
   }
 
-  /** The value when it is long and not seen before, else undefined. */
-  #isNew(value: string | undefined): string | undefined {
-    return value !== undefined && value.length >= 13 && !this.#seen.has(value) ? value : undefined;
+  addCells(typeCode: number, timestamp: number, text: string, cells: RowCells): void {
+    this.#typeCounts[typeCode]!++;
+    const { start, end } = cells;
+    const ids = this.#ids;
+    const row = this.#row;
+    row.user = internCell(ids.users, text, start[USER]!, end[USER]!);
+    row.anonymous = internCell(ids.anonymous, text, start[ANONYMOUS]!, end[ANONYMOUS]!);
+    row.device = internCell(ids.devices, text, start[DEVICE]!, end[DEVICE]!);
+    row.item = internCell(ids.items, text, start[ITEM]!, end[ITEM]!);
+    row.session = internCell(ids.sessions, text, start[SESSION]!, end[SESSION]!);
+    row.order = internCell(ids.orders, text, start[ORDER]!, end[ORDER]!);
+    row.channel = internCell(ids.channels, text, start[CHANNEL]!, end[CHANNEL]!);
+    row.query = internCell(ids.queries, text, start[QUERY]!, end[QUERY]!);
+    row.quantity = cells.quantity;
+    row.price = cells.price;
+    row.rating = cells.rating;
+    this.#builder.addIndexed(typeCode, timestamp, row);
   }
+}
 
-  #own(value: string | undefined): string | undefined {
-    if (value === undefined || value.length < 13 || this.#seen.has(value)) return value;
-    const owned = ownString(value);
-    this.#seen.add(owned);
-    return owned;
-  }
+function internValue(ids: IdMap, value: string | undefined): number {
+  return value === undefined ? -1 : ids.internRange(value, 0, value.length);
+}
+
+function internCell(ids: IdMap, text: string, start: number, end: number): number {
+  return start < 0 ? -1 : ids.internRange(text, start, end);
 }
 
 /** Collects Event objects into batches (the path of `readEvents`). */
@@ -111,6 +149,25 @@ export class BatchSink implements EventSink {
     if (fields.orderId !== undefined) event.orderId = fields.orderId;
     if (fields.query !== undefined) event.query = fields.query;
     this.#batch.push(event);
+  }
+
+  addCells(typeCode: number, timestamp: number, text: string, cells: RowCells): void {
+    const { start, end } = cells;
+    const cell = (c: number): string | undefined => (start[c]! < 0 ? undefined : text.slice(start[c], end[c]));
+    const number = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v);
+    this.add(typeCode, timestamp, {
+      userId: cell(USER),
+      anonymousId: cell(ANONYMOUS),
+      deviceId: cell(DEVICE),
+      itemId: cell(ITEM),
+      sessionId: cell(SESSION),
+      orderId: cell(ORDER),
+      channel: cell(CHANNEL),
+      query: cell(QUERY),
+      quantity: number(cells.quantity),
+      price: number(cells.price),
+      rating: number(cells.rating),
+    });
   }
 
   /** The events collected since the last call. */

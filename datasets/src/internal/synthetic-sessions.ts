@@ -1,4 +1,4 @@
-import { type EventFields, type EventLogBuilder, eventTypeCode, type Rng } from '@encore/core';
+import { type EventLogBuilder, emptyIndexedEventFields, eventTypeCode, type Rng } from '@encore/core';
 import type { SyntheticOptions } from '../synthetic.js';
 import { poisson, sampleAlias } from './synthetic-sampling.js';
 import type { SyntheticWorld } from './synthetic-world.js';
@@ -57,17 +57,19 @@ class IntList {
 
 /**
  * Simulates every customer's sessions and appends their events to `builder`, customer by customer,
- * each customer's sessions in time order. One reused fields object, scratch typed arrays for the
- * cart: no per-event allocations besides the ids the builder interns.
+ * each customer's sessions in time order. Events go in by index (`addIndexed`): the builder's user
+ * index c must be customer c and item index j item j; session, order, cookie and device ids are
+ * interned once when made, channels and queries when used, so each id space keeps the order of
+ * first appearance. One reused row object, scratch typed arrays for the cart: no per-event
+ * allocations.
  */
 export function simulateSessions(
   world: SyntheticWorld,
   o: Readonly<SyntheticOptions>,
   rng: Rng,
-  userIds: readonly string[],
   builder: EventLogBuilder,
 ): SessionStats {
-  const { itemIds, itemPrice, itemCategory, itemQuality, categoryQueries, customerCluster } = world;
+  const { itemPrice, itemCategory, itemQuality, categoryQueries, customerCluster } = world;
   const {
     categoryStart,
     categoryItems,
@@ -84,19 +86,8 @@ export function simulateSessions(
   const margin = Math.min(6 * 3600 * SECOND, span / 4);
   const now = o.now;
 
-  const f: EventFields = {
-    userId: undefined,
-    anonymousId: undefined,
-    deviceId: undefined,
-    itemId: undefined,
-    sessionId: undefined,
-    orderId: undefined,
-    channel: undefined,
-    query: undefined,
-    quantity: undefined,
-    price: undefined,
-    rating: undefined,
-  };
+  const ids = builder.ids;
+  const f = emptyIndexedEventFields();
 
   const cartItem = new Int32Array(MAX_VIEWS * 3);
   const cartQty = new Int32Array(MAX_VIEWS * 3);
@@ -121,19 +112,19 @@ export function simulateSessions(
     return sampleAlias(globalTable, 0, nItems, rng);
   };
   const gap = (): number => 5 * SECOND + Math.floor(rng.next() * 115 * SECOND);
-  const emit = (type: number, item: number, quantity: number | undefined, price: number | undefined): void => {
-    f.itemId = itemIds[item];
+  const emit = (type: number, item: number, quantity: number, price: number): void => {
+    f.item = item;
     f.quantity = quantity;
     f.price = price;
-    builder.add(type, Math.min(t, now), f);
+    builder.addIndexed(type, Math.min(t, now), f);
   };
 
   for (let c = 0; c < o.customers; c++) {
-    const userId = userIds[c];
+    const user = c;
     cluster = customerCluster[c] as number;
     const splitsIdentity = rng.next() < o.anonymousShare;
-    let anonymousId: string | undefined;
-    let deviceId: string | undefined;
+    let anonymous = -1;
+    let device = -1;
 
     const count = 1 + poisson(o.sessionsPerCustomer - 1, rng);
     if (count > starts.length) starts = new Float64Array(count * 2);
@@ -143,33 +134,33 @@ export function simulateSessions(
     for (let s = 0; s < count; s++) {
       t = sorted[s] as number;
       sessions++;
-      f.sessionId = `s${sessions}`;
+      f.session = ids.sessions.intern(`s${sessions}`);
       const roll = rng.next();
       const app = roll >= 0.6 && roll < 0.9;
-      f.channel = o.channels ? (roll < 0.6 ? 'web' : app ? 'app' : 'email') : undefined;
+      f.channel = o.channels ? ids.channels.intern(roll < 0.6 ? 'web' : app ? 'app' : 'email') : -1;
       const views = Math.min(MAX_VIEWS, 1 + poisson(o.viewsPerSession - 1, rng));
 
       // Identity: some sessions start before login, keyed by a cookie (web) or a device (app);
       // rows after login carry both keys, which is what identity stitching links on.
       let loginAt = 0;
-      f.userId = userId;
-      f.anonymousId = undefined;
-      f.deviceId = undefined;
+      f.user = user;
+      f.anonymous = -1;
+      f.device = -1;
       if (splitsIdentity && rng.next() < PRE_LOGIN_SESSION_SHARE) {
         loginAt = 1 + rng.int(views + 1); // may exceed `views`: browse and leave without logging in
-        f.userId = undefined;
+        f.user = -1;
         if (app) {
-          if (deviceId === undefined) {
-            deviceId = `d${deviceOwner.length}`;
+          if (device < 0) {
+            device = ids.devices.intern(`d${deviceOwner.length}`);
             deviceOwner.push(c);
           }
-          f.deviceId = deviceId;
+          f.device = device;
         } else {
-          if (anonymousId === undefined) {
-            anonymousId = `a${anonymousOwner.length}`;
+          if (anonymous < 0) {
+            anonymous = ids.anonymous.intern(`a${anonymousOwner.length}`);
             anonymousOwner.push(c);
           }
-          f.anonymousId = anonymousId;
+          f.anonymous = anonymous;
         }
       }
 
@@ -177,32 +168,32 @@ export function simulateSessions(
       if (rng.next() < o.searchRate) {
         first = pickItem();
         const queries = categoryQueries[itemCategory[first] as number] as readonly string[];
-        f.query = queries[rng.int(queries.length)];
-        f.itemId = undefined;
-        f.quantity = undefined;
-        f.price = undefined;
-        builder.add(SEARCH, Math.min(t, now), f);
-        f.query = undefined;
+        f.query = ids.queries.intern(queries[rng.int(queries.length)] as string);
+        f.item = -1;
+        f.quantity = Number.NaN;
+        f.price = Number.NaN;
+        builder.addIndexed(SEARCH, Math.min(t, now), f);
+        f.query = -1;
         t += gap();
       }
 
       let carted = 0;
       for (let v = 0; v < views; v++) {
-        if (v === loginAt) f.userId = userId;
+        if (v === loginAt) f.user = user;
         const item = v === 0 && first >= 0 ? first : pickItem();
-        emit(VIEW, item, undefined, undefined);
+        emit(VIEW, item, Number.NaN, Number.NaN);
         t += gap();
         if (rng.next() < o.wishlistRate) {
-          f.userId = userId; // wishlists need an account
-          emit(WISHLIST, item, undefined, undefined);
+          f.user = user; // wishlists need an account
+          emit(WISHLIST, item, Number.NaN, Number.NaN);
           t += gap();
         }
         if (rng.next() >= o.cartRate || carted === cartItem.length || inCart(cartItem, carted, item)) continue;
-        f.userId = userId; // so does the cart
+        f.user = user; // so does the cart
         const qty = quantity(rng);
         cartItem[carted] = item;
         cartQty[carted++] = qty;
-        emit(CART, item, qty, itemPrice[item]);
+        emit(CART, item, qty, itemPrice[item] as number);
         t += gap();
         const b = bundleOf[item] as number;
         if (b < 0) continue;
@@ -210,11 +201,11 @@ export function simulateSessions(
         for (let m = bundleStart[b] as number; m < (bundleStart[b + 1] as number); m++) {
           const partner = bundleItems[m] as number;
           if (partner === item || rng.next() >= o.bundleStrength || inCart(cartItem, carted, partner)) continue;
-          emit(VIEW, partner, undefined, undefined);
+          emit(VIEW, partner, Number.NaN, Number.NaN);
           t += gap();
           cartItem[carted] = partner;
           cartQty[carted++] = 1;
-          emit(CART, partner, 1, itemPrice[partner]);
+          emit(CART, partner, 1, itemPrice[partner] as number);
           t += gap();
         }
       }
@@ -227,7 +218,7 @@ export function simulateSessions(
         const item = cartItem[i] as number;
         bought[i] = 0;
         if (bundleOf[item] === -1 && rng.next() < o.removeRate) {
-          emit(REMOVE, item, cartQty[i], undefined);
+          emit(REMOVE, item, cartQty[i] as number, Number.NaN);
           t += gap();
         } else if (checkout) {
           bought[i] = 1;
@@ -239,35 +230,36 @@ export function simulateSessions(
         continue;
       }
       orders++;
-      const orderId = `o${orders}`;
-      f.orderId = orderId;
+      const order = ids.orders.intern(`o${orders}`);
+      f.order = order;
       for (let i = 0; i < carted; i++) {
-        if (bought[i] === 1) emit(PURCHASE, cartItem[i] as number, cartQty[i], itemPrice[cartItem[i] as number]);
+        const item = cartItem[i] as number;
+        if (bought[i] === 1) emit(PURCHASE, item, cartQty[i] as number, itemPrice[item] as number);
       }
       const paidAt = t;
 
       // After the session: ratings and returns arrive days later (from email links), if before `now`.
-      f.sessionId = undefined;
-      f.anonymousId = undefined;
-      f.deviceId = undefined;
-      f.channel = o.channels ? 'email' : undefined;
+      f.session = -1;
+      f.anonymous = -1;
+      f.device = -1;
+      f.channel = o.channels ? ids.channels.intern('email') : -1;
       for (let i = 0; i < carted; i++) {
         if (bought[i] === 0) continue;
         const item = cartItem[i] as number;
         if (rng.next() < o.returnRate) {
           t = paidAt + Math.floor(DAY * (2 + rng.next() * 18));
-          if (t <= now) emit(RETURN, item, cartQty[i], itemPrice[item]);
+          if (t <= now) emit(RETURN, item, cartQty[i] as number, itemPrice[item] as number);
         } else if (rng.next() < o.rateRate) {
           t = paidAt + Math.floor(DAY * (1 + rng.next() * 13));
           const stars = Math.round((itemQuality[item] as number) + 0.9 * centered(rng));
-          f.orderId = undefined;
+          f.order = -1;
           f.rating = Math.max(1, Math.min(5, stars));
-          if (t <= now) emit(RATE, item, undefined, undefined);
-          f.rating = undefined;
-          f.orderId = orderId;
+          if (t <= now) emit(RATE, item, Number.NaN, Number.NaN);
+          f.rating = Number.NaN;
+          f.order = order;
         }
       }
-      f.orderId = undefined;
+      f.order = -1;
     }
   }
   return {

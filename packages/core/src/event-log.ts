@@ -50,6 +50,42 @@ export interface EventFields {
   rating?: number | undefined;
 }
 
+/**
+ * An event as the builder's index path takes it: each string column as an index into the matching
+ * id map of `EventLogBuilder.ids` (-1 when absent), each numeric column as a number (NaN when
+ * absent). A loader keeps one such object and overwrites it row after row.
+ */
+export interface IndexedEventFields {
+  user: number;
+  anonymous: number;
+  device: number;
+  item: number;
+  session: number;
+  order: number;
+  channel: number;
+  query: number;
+  quantity: number;
+  price: number;
+  rating: number;
+}
+
+/** An IndexedEventFields with every column absent (-1 / NaN), to fill in and reuse. */
+export function emptyIndexedEventFields(): IndexedEventFields {
+  return {
+    user: -1,
+    anonymous: -1,
+    device: -1,
+    item: -1,
+    session: -1,
+    order: -1,
+    channel: -1,
+    query: -1,
+    quantity: Number.NaN,
+    price: Number.NaN,
+    rating: Number.NaN,
+  };
+}
+
 const INITIAL_CAPACITY = 1024;
 
 /**
@@ -75,7 +111,16 @@ class GrowableInterned {
     if (this.values === null) this.values = new Int32Array(capacity).fill(-1);
     this.values[row] = this.ids.intern(id);
   }
-  setIndex(row: number, capacity: number, index: number): void {
+  /** Stores an index of `ids` (-1 = absent); INVALID_ARGUMENT for anything else. */
+  setIndex(row: number, capacity: number, index: number, column: string): void {
+    // One unsigned compare covers -1 ≤ index < size (and rejects NaN and fractions via `| 0`).
+    if ((index | 0) !== index || (index + 1) >>> 0 > this.ids.size) {
+      throw new EncoreError(
+        ErrorCode.INVALID_ARGUMENT,
+        `core/EventLogBuilder.addIndexed: ${column} index out of range, expected -1 or 0..${this.ids.size - 1}`,
+        { value: index },
+      );
+    }
     if (this.values === null) {
       if (index < 0) return;
       this.values = new Int32Array(capacity).fill(-1);
@@ -124,6 +169,10 @@ export interface EventLogIds {
   anonymous?: IdMap;
   devices?: IdMap;
   items?: IdMap;
+  sessions?: IdMap;
+  orders?: IdMap;
+  channels?: IdMap;
+  queries?: IdMap;
 }
 
 /**
@@ -144,10 +193,10 @@ export class EventLogBuilder {
   readonly #anonymous: GrowableInterned;
   readonly #device: GrowableInterned;
   readonly #item: GrowableInterned;
-  readonly #session = new GrowableInterned(new IdMap());
-  readonly #order = new GrowableInterned(new IdMap());
-  readonly #channel = new GrowableInterned(new IdMap());
-  readonly #query = new GrowableInterned(new IdMap());
+  readonly #session: GrowableInterned;
+  readonly #order: GrowableInterned;
+  readonly #channel: GrowableInterned;
+  readonly #query: GrowableInterned;
   readonly #quantity = new GrowableFloat();
   readonly #price = new GrowableFloat();
   readonly #rating = new GrowableFloat();
@@ -161,7 +210,27 @@ export class EventLogBuilder {
     this.#anonymous = new GrowableInterned(options.ids?.anonymous ?? new IdMap());
     this.#device = new GrowableInterned(options.ids?.devices ?? new IdMap());
     this.#item = new GrowableInterned(options.ids?.items ?? new IdMap());
+    this.#session = new GrowableInterned(options.ids?.sessions ?? new IdMap());
+    this.#order = new GrowableInterned(options.ids?.orders ?? new IdMap());
+    this.#channel = new GrowableInterned(options.ids?.channels ?? new IdMap());
+    this.#query = new GrowableInterned(options.ids?.queries ?? new IdMap());
+    this.ids = Object.freeze({
+      users: this.#user.ids,
+      anonymous: this.#anonymous.ids,
+      devices: this.#device.ids,
+      items: this.#item.ids,
+      sessions: this.#session.ids,
+      orders: this.#order.ids,
+      channels: this.#channel.ids,
+      queries: this.#query.ids,
+    });
   }
+
+  /**
+   * The id map of each string column (those given in `options.ids`, new ones for the rest). A
+   * loader interns into them (`IdMap.intern` or `internRange`) and appends with `addIndexed`.
+   */
+  readonly ids: Readonly<Required<EventLogIds>>;
 
   get length(): number {
     return this.#length;
@@ -200,6 +269,47 @@ export class EventLogBuilder {
     this.#order.set(row, cap, fields.orderId);
     this.#channel.set(row, cap, fields.channel);
     this.#query.set(row, cap, fields.query);
+    this.#quantity.set(row, cap, fields.quantity);
+    this.#price.set(row, cap, fields.price);
+    this.#rating.set(row, cap, fields.rating);
+    this.#length = row + 1;
+    return row;
+  }
+
+  /**
+   * Appends one event whose string columns are already interned into `ids` (see
+   * IndexedEventFields): the fast path for parsers that intern cells in place and for generators
+   * that know their indices. Same checks and result as `add` with the matching strings; an index
+   * outside -1..size-1 of its map is an INVALID_ARGUMENT error (nothing is appended). Returns the
+   * row index.
+   *
+   * @example
+   * const b = new EventLogBuilder();
+   * const row = emptyIndexedEventFields();
+   * row.user = b.ids.users.intern('u1');
+   * row.item = b.ids.items.intern('sku-9');
+   * b.addIndexed(eventTypeCode('view'), Date.now(), row);
+   */
+  addIndexed(typeCode: number, timestamp: number, fields: Readonly<IndexedEventFields>): number {
+    if (typeCode < 0 || typeCode >= EVENT_TYPES.length) {
+      throw new EncoreError(ErrorCode.INVALID_EVENT, `core/EventLogBuilder.addIndexed: unknown event type code`, {
+        value: typeCode,
+      });
+    }
+    const row = this.#length;
+    if (row === this.#capacity) this.#grow();
+    const cap = this.#capacity;
+    // Interned columns first: a bad index throws before the row counts.
+    this.#user.setIndex(row, cap, fields.user, 'user');
+    this.#anonymous.setIndex(row, cap, fields.anonymous, 'anonymous');
+    this.#device.setIndex(row, cap, fields.device, 'device');
+    this.#item.setIndex(row, cap, fields.item, 'item');
+    this.#session.setIndex(row, cap, fields.session, 'session');
+    this.#order.setIndex(row, cap, fields.order, 'order');
+    this.#channel.setIndex(row, cap, fields.channel, 'channel');
+    this.#query.setIndex(row, cap, fields.query, 'query');
+    this.#type[row] = typeCode;
+    this.#timestamp[row] = timestamp;
     this.#quantity.set(row, cap, fields.quantity);
     this.#price.set(row, cap, fields.price);
     this.#rating.set(row, cap, fields.rating);

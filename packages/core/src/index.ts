@@ -17,8 +17,10 @@ export {
   type EventLog,
   EventLogBuilder,
   type EventLogIds,
+  emptyIndexedEventFields,
   eventAt,
   eventLogFrom,
+  type IndexedEventFields,
   type InternedColumn,
 } from './event-log.js';
 export {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rowView } from './csr.js';
 import { ErrorCode } from './errors.js';
-import { countEventTypes, EventLogBuilder, eventAt, eventLogFrom } from './event-log.js';
+import { countEventTypes, EventLogBuilder, emptyIndexedEventFields, eventAt, eventLogFrom } from './event-log.js';
 import { type Event, validateEvent } from './events.js';
+import { IdMap } from './idmap.js';
 import {
   ANONYMOUS_PREFIX,
   buildInteractions,
@@ -62,6 +63,53 @@ describe('EventLogBuilder', () => {
     expect(eventAt(first, 15)).toMatchObject({ type: 'view', userId: 'u', itemId: 'i15', timestamp: 15, rating: 1 });
     expect(eventAt(second, 0)).toMatchObject({ type: 'purchase', userId: 'v', itemId: 'x', timestamp: 100, rating: 5 });
     expect(first.user.ids).toBe(second.user.ids); // same id space
+  });
+
+  it('addIndexed builds the same log as add, through the id maps it exposes', () => {
+    const sessions = new IdMap();
+    const b = new EventLogBuilder({ ids: { sessions } });
+    expect(b.ids.sessions).toBe(sessions);
+    const row = emptyIndexedEventFields();
+    for (const e of events) {
+      const index = (map: IdMap, id: string | undefined): number => (id === undefined ? -1 : map.intern(id));
+      row.user = index(b.ids.users, e.userId);
+      row.anonymous = index(b.ids.anonymous, e.anonymousId);
+      row.device = index(b.ids.devices, e.deviceId);
+      row.item = index(b.ids.items, e.itemId);
+      row.session = index(b.ids.sessions, e.sessionId);
+      row.order = index(b.ids.orders, e.orderId);
+      row.channel = index(b.ids.channels, e.channel);
+      row.query = index(b.ids.queries, e.query);
+      row.quantity = e.quantity ?? Number.NaN;
+      row.price = e.price ?? Number.NaN;
+      row.rating = e.rating ?? Number.NaN;
+      b.addIndexed(
+        ['view', 'cart', 'remove_from_cart', 'purchase', 'wishlist', 'rate', 'search', 'return'].indexOf(e.type),
+        e.timestamp,
+        row,
+      );
+    }
+    const log = b.finish();
+    const reference = eventLogFrom(events);
+    for (let i = 0; i < events.length; i++) expect(eventAt(log, i)).toEqual(eventAt(reference, i));
+    expect(log.channel.values).toBeNull();
+  });
+
+  it('addIndexed rejects an index outside its map and appends nothing', () => {
+    const b = new EventLogBuilder();
+    const row = emptyIndexedEventFields();
+    row.user = b.ids.users.intern('u1');
+    row.item = 1; // no item 1 yet
+    expect(() => b.addIndexed(0, 0, row)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    row.item = -2;
+    expect(() => b.addIndexed(0, 0, row)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    row.item = 0.5;
+    expect(() => b.addIndexed(0, 0, row)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    expect(() => b.addIndexed(99, 0, row)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_EVENT }));
+    expect(b.length).toBe(0);
+    row.item = b.ids.items.intern('sku');
+    b.addIndexed(0, 7, row);
+    expect(eventAt(b.finish(), 0)).toMatchObject({ type: 'view', userId: 'u1', itemId: 'sku', timestamp: 7 });
   });
 
   it('rejects an unknown type code and an out-of-range row', () => {

@@ -1,7 +1,17 @@
-import { EVENT_TYPES, eventTypeCode, parseTimestamp, RATING_RANGE } from '@encore/core';
+import { EVENT_TYPES, eventTypeCode, IdMap, parseTimestamp, RATING_RANGE } from '@encore/core';
 import { EVENT_FIELDS, type EventField } from '../../options.js';
-import { idProblem, isPlainDecimal, parseDigits, splitPlain, splitQuoted } from '../fields.js';
+import {
+  idProblem,
+  isPlainDecimal,
+  parseDecimalRange,
+  parseDigits,
+  parseDigitsRange,
+  splitCommaRanges,
+  splitPlain,
+  splitQuoted,
+} from '../fields.js';
 import { emptyRowFields, type FormatSpec } from '../format-spec.js';
+import { ANONYMOUS, CHANNEL, DEVICE, emptyRowCells, ITEM, ORDER, QUERY, SESSION, USER } from '../sinks.js';
 import { parseError } from '../tally.js';
 
 const SEARCH = eventTypeCode('search');
@@ -14,6 +24,11 @@ const TYPE_LIST = EVENT_TYPES.join(', ');
  * `validateEvent` would validate the object `{ field: cell }` built from its non-empty mapped cells
  * (with the type passed through `options.typeMap`) — same decisions, same reasons — but without
  * building that object: the hot loop checks the cells and calls the sink directly.
+ *
+ * Two paths give the same decisions. The fast path reads a plain line in place (cell offsets, no
+ * substrings; ids interned by range) and only ever accepts; any line it cannot accept as it is
+ * (quotes, control characters, a check that fails, an unusual number) goes to the general path,
+ * which splits it into strings and finds the reason exactly as before.
  *
  * Counts: `ignoredColumns` (header columns mapped to no field).
  */
@@ -41,10 +56,188 @@ export const CSV: FormatSpec = {
     let priceCol = -1;
     let ratingCol = -1;
 
+    // Fast path state: raw type value → type code (-1 = maps to no type), cell offsets of a line.
+    const typeNames = new IdMap();
+    const typeCodes: number[] = [];
+    if (typeMap !== null) {
+      for (const [raw, type] of typeMap) {
+        typeNames.intern(raw);
+        typeCodes.push(typeCodeOf(type));
+      }
+    }
+    for (const type of EVENT_TYPES) {
+      if (typeMap?.has(type)) continue;
+      typeNames.intern(type);
+      typeCodes.push(eventTypeCode(type));
+    }
+    let cellStart = new Int32Array(0);
+    let cellEnd = new Int32Array(0);
+    const row = emptyRowCells();
+
     const cell = (col: number): string | undefined => {
       if (col < 0) return undefined;
       const value = cells[col] as string;
       return value.length === 0 ? undefined : value;
+    };
+
+    // The general path: the line split into strings, checked field by field to find the reason.
+    const line = (line: string, lineNo: number) => {
+      const n = line.indexOf('"') < 0 ? splitPlain(line, ',', cells) : splitQuoted(line, ',', cells);
+      if (typeof n === 'string') return tally.reject(lineNo, n);
+      if (n !== width)
+        return tally.reject(lineNo, `expected ${width} comma-separated fields as in the header, found ${n}`);
+
+      // The checks below follow validateEvent step by step (same order, same reasons).
+      const rawType = cell(typeCol);
+      const type = rawType === undefined ? undefined : (typeMap?.get(rawType) ?? rawType);
+      const code = type === undefined ? -1 : typeCodeOf(type);
+      if (code < 0)
+        return tally.reject(lineNo, `unknown event type ${JSON.stringify(type)}, expected one of ${TYPE_LIST}`);
+      const userId = cell(userCol);
+      const anonymousId = cell(anonCol);
+      const deviceId = cell(deviceCol);
+      const itemId = cell(itemCol);
+      const channel = cell(channelCol);
+      const sessionId = cell(sessionCol);
+      const orderId = cell(orderCol);
+      const problem =
+        fieldProblem('userId', userId) ??
+        fieldProblem('anonymousId', anonymousId) ??
+        fieldProblem('deviceId', deviceId) ??
+        fieldProblem('itemId', itemId) ??
+        fieldProblem('channel', channel) ??
+        fieldProblem('sessionId', sessionId) ??
+        fieldProblem('orderId', orderId);
+      if (problem !== undefined) return tally.reject(lineNo, problem);
+      if (userId === undefined && anonymousId === undefined && deviceId === undefined) {
+        return tally.reject(lineNo, 'event needs a customer key: userId, anonymousId or deviceId');
+      }
+      const query = cell(queryCol);
+      if (query !== undefined && query.length > 2048) {
+        return tally.reject(lineNo, 'query must be a string of at most 2048 characters');
+      }
+      if (code === SEARCH) {
+        if (query === undefined || query.trim() === '')
+          return tally.reject(lineNo, 'search event needs a non-empty query');
+      } else if (itemId === undefined) {
+        return tally.reject(lineNo, `${type} event needs an itemId`);
+      }
+      const tsText = cell(tsCol);
+      const timestamp = tsText === undefined ? Number.NaN : timestampOf(tsText);
+      if (Number.isNaN(timestamp)) {
+        return tally.reject(lineNo, 'timestamp must be epoch milliseconds or an ISO 8601 string with a time zone');
+      }
+      const quantity = optionalNumber(cell(quantityCol));
+      if (Number.isNaN(quantity)) return tally.reject(lineNo, 'quantity must be a finite number');
+      const price = optionalNumber(cell(priceCol));
+      if (Number.isNaN(price) || (price !== undefined && price < 0)) {
+        return tally.reject(lineNo, 'price must be a finite number ≥ 0');
+      }
+      const rating = optionalNumber(cell(ratingCol));
+      if (Number.isNaN(rating) || (rating !== undefined && (rating < RATING_RANGE.min || rating > RATING_RANGE.max))) {
+        return tally.reject(lineNo, `rating must be a finite number in [${RATING_RANGE.min}, ${RATING_RANGE.max}]`);
+      }
+      if (code === RATE && rating === undefined) return tally.reject(lineNo, 'rate event needs a rating');
+
+      fields.userId = userId;
+      fields.anonymousId = anonymousId;
+      fields.deviceId = deviceId;
+      fields.itemId = itemId;
+      fields.channel = channel;
+      fields.sessionId = sessionId;
+      fields.orderId = orderId;
+      fields.query = query;
+      fields.quantity = quantity;
+      fields.price = price;
+      fields.rating = rating;
+      sink.add(code, timestamp, fields);
+      tally.accept();
+    };
+
+    /** One cell as ranges in `row` (absent when empty); false when longer than `max`. */
+    const rangeCell = (slot: number, col: number, max: number): boolean => {
+      const a = col < 0 ? 0 : (cellStart[col] as number);
+      const b = col < 0 ? 0 : (cellEnd[col] as number);
+      if (a === b) {
+        row.start[slot] = -1;
+        return true;
+      }
+      if (b - a > max) return false;
+      row.start[slot] = a;
+      row.end[slot] = b;
+      return true;
+    };
+
+    /** A numeric cell: NaN when absent, Infinity when not a finite number (never a valid value). */
+    const numberCell = (text: string, col: number): number => {
+      if (col < 0) return Number.NaN;
+      const a = cellStart[col] as number;
+      const b = cellEnd[col] as number;
+      if (a === b) return Number.NaN;
+      const fast = parseDecimalRange(text, a, b);
+      if (!Number.isNaN(fast)) return fast;
+      const n = Number(text.slice(a, b));
+      return Number.isFinite(n) ? n : Number.POSITIVE_INFINITY;
+    };
+
+    /**
+     * The fast path: accepts and emits the line `text[start, end)` and returns true, or returns
+     * false having done nothing (the general path then decides).
+     */
+    const acceptInPlace = (text: string, start: number, end: number): boolean => {
+      if (!splitCommaRanges(text, start, end, cellStart, cellEnd)) return false;
+      const typeStart = cellStart[typeCol] as number;
+      const typeEnd = cellEnd[typeCol] as number;
+      if (typeStart === typeEnd) return false;
+      let code: number;
+      if (typeMap === null) {
+        code = typeCodeAt(text, typeStart, typeEnd);
+      } else {
+        const t = typeNames.indexOfRange(text, typeStart, typeEnd);
+        code = t < 0 ? -1 : (typeCodes[t] as number);
+      }
+      if (code < 0) return false;
+      // No control characters anywhere (splitCommaRanges checked): ids need only a length check.
+      if (
+        !rangeCell(USER, userCol, 512) ||
+        !rangeCell(ANONYMOUS, anonCol, 512) ||
+        !rangeCell(DEVICE, deviceCol, 512) ||
+        !rangeCell(ITEM, itemCol, 512) ||
+        !rangeCell(CHANNEL, channelCol, 512) ||
+        !rangeCell(SESSION, sessionCol, 512) ||
+        !rangeCell(ORDER, orderCol, 512) ||
+        !rangeCell(QUERY, queryCol, 2048)
+      ) {
+        return false;
+      }
+      const has = row.start;
+      if ((has[USER] as number) < 0 && (has[ANONYMOUS] as number) < 0 && (has[DEVICE] as number) < 0) return false;
+      if (code === SEARCH) {
+        const q = has[QUERY] as number;
+        if (q < 0 || text.slice(q, row.end[QUERY]).trim() === '') return false;
+      } else if ((has[ITEM] as number) < 0) {
+        return false;
+      }
+      const tsStart = cellStart[tsCol] as number;
+      const tsEnd = cellEnd[tsCol] as number;
+      let timestamp = parseDigitsRange(text, tsStart, tsEnd);
+      if (timestamp >= 0) timestamp = timestamp < 1e11 ? timestamp * 1000 : timestamp;
+      else if (tsStart === tsEnd) return false;
+      else timestamp = timestampOf(text.slice(tsStart, tsEnd));
+      if (Number.isNaN(timestamp)) return false;
+      const quantity = numberCell(text, quantityCol);
+      if (quantity === Number.POSITIVE_INFINITY) return false;
+      const price = numberCell(text, priceCol);
+      if (price === Number.POSITIVE_INFINITY || price < 0) return false;
+      const rating = numberCell(text, ratingCol);
+      if (rating === Number.POSITIVE_INFINITY || rating < RATING_RANGE.min || rating > RATING_RANGE.max) return false;
+      if (code === RATE && Number.isNaN(rating)) return false;
+      row.quantity = quantity;
+      row.price = price;
+      row.rating = rating;
+      sink.addCells(code, timestamp, text, row);
+      tally.accept();
+      return true;
     };
 
     return {
@@ -92,6 +285,8 @@ export const CSV: FormatSpec = {
           );
         }
         width = n;
+        cellStart = new Int32Array(n);
+        cellEnd = new Int32Array(n);
         tally.count('ignoredColumns', ignored);
         const at = (field: EventField): number => columnOf.get(field) ?? -1;
         typeCol = at('type');
@@ -109,91 +304,10 @@ export const CSV: FormatSpec = {
         ratingCol = at('rating');
       },
 
-      line(line, lineNo) {
-        const n = line.indexOf('"') < 0 ? splitPlain(line, ',', cells) : splitQuoted(line, ',', cells);
-        if (typeof n === 'string') return tally.reject(lineNo, n);
-        if (n !== width)
-          return tally.reject(lineNo, `expected ${width} comma-separated fields as in the header, found ${n}`);
+      line,
 
-        // The checks below follow validateEvent step by step (same order, same reasons).
-        const rawType = cell(typeCol);
-        const type = rawType === undefined ? undefined : (typeMap?.get(rawType) ?? rawType);
-        const code = type === undefined ? -1 : typeCodeOf(type);
-        if (code < 0)
-          return tally.reject(lineNo, `unknown event type ${JSON.stringify(type)}, expected one of ${TYPE_LIST}`);
-        const userId = cell(userCol);
-        const anonymousId = cell(anonCol);
-        const deviceId = cell(deviceCol);
-        const itemId = cell(itemCol);
-        const channel = cell(channelCol);
-        const sessionId = cell(sessionCol);
-        const orderId = cell(orderCol);
-        const problem =
-          fieldProblem('userId', userId) ??
-          fieldProblem('anonymousId', anonymousId) ??
-          fieldProblem('deviceId', deviceId) ??
-          fieldProblem('itemId', itemId) ??
-          fieldProblem('channel', channel) ??
-          fieldProblem('sessionId', sessionId) ??
-          fieldProblem('orderId', orderId);
-        if (problem !== undefined) return tally.reject(lineNo, problem);
-        if (userId === undefined && anonymousId === undefined && deviceId === undefined) {
-          return tally.reject(lineNo, 'event needs a customer key: userId, anonymousId or deviceId');
-        }
-        const query = cell(queryCol);
-        if (query !== undefined && query.length > 2048) {
-          return tally.reject(lineNo, 'query must be a string of at most 2048 characters');
-        }
-        if (code === SEARCH) {
-          if (query === undefined || query.trim() === '')
-            return tally.reject(lineNo, 'search event needs a non-empty query');
-        } else if (itemId === undefined) {
-          return tally.reject(lineNo, `${type} event needs an itemId`);
-        }
-        const tsText = cell(tsCol);
-        let timestamp = Number.NaN;
-        if (tsText !== undefined) {
-          const digits = parseDigits(tsText);
-          if (digits >= 0) {
-            timestamp = digits < 1e11 ? digits * 1000 : digits;
-          } else if (isPlainDecimal(tsText)) {
-            const n = Number(tsText);
-            if (Number.isFinite(n)) timestamp = n < 1e11 ? n * 1000 : n;
-          } else {
-            timestamp = parseTimestamp(tsText);
-          }
-        }
-        if (Number.isNaN(timestamp)) {
-          return tally.reject(lineNo, 'timestamp must be epoch milliseconds or an ISO 8601 string with a time zone');
-        }
-        const quantity = optionalNumber(cell(quantityCol));
-        if (Number.isNaN(quantity)) return tally.reject(lineNo, 'quantity must be a finite number');
-        const price = optionalNumber(cell(priceCol));
-        if (Number.isNaN(price) || (price !== undefined && price < 0)) {
-          return tally.reject(lineNo, 'price must be a finite number ≥ 0');
-        }
-        const rating = optionalNumber(cell(ratingCol));
-        if (
-          Number.isNaN(rating) ||
-          (rating !== undefined && (rating < RATING_RANGE.min || rating > RATING_RANGE.max))
-        ) {
-          return tally.reject(lineNo, `rating must be a finite number in [${RATING_RANGE.min}, ${RATING_RANGE.max}]`);
-        }
-        if (code === RATE && rating === undefined) return tally.reject(lineNo, 'rate event needs a rating');
-
-        fields.userId = userId;
-        fields.anonymousId = anonymousId;
-        fields.deviceId = deviceId;
-        fields.itemId = itemId;
-        fields.channel = channel;
-        fields.sessionId = sessionId;
-        fields.orderId = orderId;
-        fields.query = query;
-        fields.quantity = quantity;
-        fields.price = price;
-        fields.rating = rating;
-        sink.add(code, timestamp, fields);
-        tally.accept();
+      lineIn(text, start, end, lineNo) {
+        if (!acceptInPlace(text, start, end)) line(text.slice(start, end), lineNo);
       },
 
       async finish() {
@@ -206,6 +320,9 @@ export const CSV: FormatSpec = {
 const VIEW = eventTypeCode('view');
 const CART = eventTypeCode('cart');
 const PURCHASE = eventTypeCode('purchase');
+const WISHLIST = eventTypeCode('wishlist');
+const RETURN = eventTypeCode('return');
+const REMOVE = eventTypeCode('remove_from_cart');
 
 /** eventTypeCode with the commonest names compared first (cheaper than a Map lookup per row). */
 function typeCodeOf(type: string): number {
@@ -219,6 +336,67 @@ function typeCodeOf(type: string): number {
     default:
       return eventTypeCode(type);
   }
+}
+
+/** Epoch ms of a timestamp cell (as validateEvent reads a string), NaN when it is none. */
+function timestampOf(text: string): number {
+  const digits = parseDigits(text);
+  if (digits >= 0) return digits < 1e11 ? digits * 1000 : digits;
+  if (isPlainDecimal(text)) {
+    const n = Number(text);
+    return Number.isFinite(n) ? (n < 1e11 ? n * 1000 : n) : Number.NaN;
+  }
+  return parseTimestamp(text);
+}
+
+/**
+ * The code of the event type named by `text[start, end)`, or -1; compares in place (no slice).
+ * A name this switch does not know (a type added later) gets -1 and so takes the general path.
+ */
+function typeCodeAt(text: string, start: number, end: number): number {
+  const first = text.charCodeAt(start);
+  let name: string;
+  let code: number;
+  switch (end - start) {
+    case 4:
+      if (first === 118) {
+        name = 'view';
+        code = VIEW;
+      } else if (first === 99) {
+        name = 'cart';
+        code = CART;
+      } else {
+        name = 'rate';
+        code = RATE;
+      }
+      break;
+    case 8:
+      if (first === 112) {
+        name = 'purchase';
+        code = PURCHASE;
+      } else {
+        name = 'wishlist';
+        code = WISHLIST;
+      }
+      break;
+    case 6:
+      if (first === 115) {
+        name = 'search';
+        code = SEARCH;
+      } else {
+        name = 'return';
+        code = RETURN;
+      }
+      break;
+    case 16:
+      name = 'remove_from_cart';
+      code = REMOVE;
+      break;
+    default:
+      return -1;
+  }
+  for (let i = 0; i < name.length; i++) if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return -1;
+  return code;
 }
 
 /** `<field> <problem>` when `value` is present and not a valid id (validateEvent's wording). */
