@@ -24,7 +24,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'datasets/src/**/*.test.ts', 'workers/src/**/*.test.ts', 'bench/src/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'datasets/src/**/*.test.ts',
+            'workers/src/**/*.test.ts',
+            'bench/src/**/*.test.ts',
+          ],
         },
       },
       {

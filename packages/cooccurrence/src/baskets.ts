@@ -1,6 +1,9 @@
 import {
   type Csr,
   type CustomerAssignment,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
   defaultCustomers,
   EVENT_TYPES,
   type EventLog,
@@ -8,7 +11,6 @@ import {
   IdMap,
   invalidArgument,
 } from '@encore/core';
-import { checkNumber, checkOneOf, checkOptions } from './internal/validate.js';
 
 /** What makes a basket: one order, one session, or one customer's events (within a window). */
 export const BASKET_KINDS = Object.freeze(['order', 'session', 'customer'] as const);

@@ -1,7 +1,17 @@
-import { type Csr, createRng, EncoreError, ErrorCode, invalidArgument } from '@encore/core';
+import {
+  type Csr,
+  checkCsr,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  createRng,
+  EncoreError,
+  ErrorCode,
+  invalidArgument,
+} from '@encore/core';
 import { countRowRange, type ItemStats, type RowBlock, scoreCountRange } from './internal/kernel.js';
 import { nonEmptyRows, type Pattern, samplePattern, transposePattern } from './internal/sample.js';
-import { checkCsr, checkInteger, checkNumber, checkOneOf, checkOptions } from './internal/validate.js';
 import { SIMILARITIES, type Similarity } from './scores.js';
 
 /**

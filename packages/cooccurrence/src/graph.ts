@@ -1,8 +1,16 @@
-import { type Catalog, createRng, invalidArgument, type TopK, topK } from '@encore/core';
+import {
+  type Catalog,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  createRng,
+  invalidArgument,
+  type TopK,
+  topK,
+} from '@encore/core';
 import { MultiDirectedGraph, UndirectedGraph } from 'graphology';
 import louvainModule from 'graphology-communities-louvain';
 import type { NeighbourLists } from './cooccurrence.js';
-import { checkInteger, checkNumber, checkOptions } from './internal/validate.js';
 import type { CooccurrenceModel } from './model.js';
 
 /** Node attributes of the item graph: the item index and its catalog fields (when a catalog is given). */

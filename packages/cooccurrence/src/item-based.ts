@@ -1,6 +1,11 @@
 import {
   type Algorithm,
   type Csr,
+  checkCsr,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
   invalidArgument,
   type Model,
   type RecommendOptions,
@@ -8,7 +13,6 @@ import {
   topK,
 } from '@encore/core';
 import { buildCooccurrence } from './cooccurrence.js';
-import { checkCsr, checkInteger, checkNumber, checkOneOf, checkOptions } from './internal/validate.js';
 import { SIMILARITIES, type Similarity } from './scores.js';
 
 /** How a customer's interaction value becomes their affinity for the item. */

@@ -1,5 +1,5 @@
 import type { EventType } from '@encore/core';
-import { type CustomerAssignment, defaultCustomers, type EventLog, invalidArgument } from '@encore/core';
+import { type CustomerAssignment, checkOptions, defaultCustomers, type EventLog, invalidArgument } from '@encore/core';
 import { type BasketKind, basketMatrix } from './baskets.js';
 import {
   buildCooccurrence,
@@ -7,7 +7,6 @@ import {
   type CooccurrenceOptions,
   type CooccurrenceRelation,
 } from './cooccurrence.js';
-import { checkOptions } from './internal/validate.js';
 
 /**
  * A co-occurrence model: the relations of one item index space, plus its item ids. Plain data

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Csr, cooToCsr, createRng, ErrorCode, type Event, eventLogFrom, IdMap } from '@encore/core';
+import { type Csr, cooToCsr, createRng, ErrorCode, IdMap } from '@encore/core';
 import { loadDataset } from '@encore/datasets';
 import { describe, expect, it } from 'vitest';
 import {

@@ -22,16 +22,7 @@
  * empty transactions too). An Encore basket always holds an item; an empty row is an order whose
  * events were all of other types (returns, say), and must not dilute every support.
  */
-import {
-  type Csr,
-  cooToCsr,
-  EVENT_TYPES,
-  type EventLog,
-  type EventType,
-  eventTypeCode,
-  type IdMap,
-  invalidArgument,
-} from '@encore/core';
+import { type Csr, invalidArgument } from '@encore/core';
 import { fpGrowth } from './internal/fpgrowth.js';
 
 /** An itemset found in at least the minimum number of baskets. */

@@ -1,6 +1,5 @@
-import { invalidArgument } from '@encore/core';
+import { checkInteger, checkOptions, invalidArgument } from '@encore/core';
 import type { CooccurrenceRelation } from './cooccurrence.js';
-import { checkInteger, checkOptions } from './internal/validate.js';
 import { type CooccurrenceModel, relationOf } from './model.js';
 
 export interface TogetherOptions {

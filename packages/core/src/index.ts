@@ -1,4 +1,5 @@
 export { type Catalog, type CatalogItem, catalogFrom, validateCatalogItem } from './catalog.js';
+export { checkCsr, checkIds, checkInteger, checkNumber, checkOneOf, checkOptions } from './checks.js';
 export {
   type Combine,
   type Coo,

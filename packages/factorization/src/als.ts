@@ -1,6 +1,12 @@
 import {
   type Algorithm,
   type Csr,
+  checkCsr,
+  checkIds,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
   createRng,
   EncoreError,
   ErrorCode,
@@ -18,7 +24,6 @@ import {
   sumGramPartials,
 } from './als-kernel.js';
 import { type FactorModel, type FactorRecommender, toRecommender } from './factor-model.js';
-import { checkCsr, checkIds, checkInteger, checkNumber, checkOneOf, checkOptions } from './internal/als-checks.js';
 
 /** How a stored value r becomes the confidence 1 + α·r: the value itself, or 1 for every r > 0. */
 export const ALS_AFFINITIES = Object.freeze(['value', 'binary'] as const);
@@ -109,7 +114,7 @@ export function resolveAlsParams(
   params: unknown,
   defaults: Readonly<AlsParams> = DEFAULT_ALS_PARAMS,
 ): Readonly<AlsParams> {
-  const o = checkOptions(where, params ?? {}, Object.keys(DEFAULT_ALS_PARAMS));
+  const o = checkOptions(where, params ?? {}, Object.keys(DEFAULT_ALS_PARAMS), 'params');
   const d = defaults;
   return Object.freeze({
     factors: checkInteger(where, 'factors', o.factors ?? d.factors, 1, 4096),

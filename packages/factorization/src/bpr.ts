@@ -2,6 +2,11 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   type Algorithm,
   type Csr,
+  checkCsr,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
   createRng,
   EncoreError,
   ErrorCode,
@@ -11,7 +16,6 @@ import {
   type TopK,
 } from '@encore/core';
 import { recommendFromFactors } from './factors.js';
-import { checkCsr, checkInteger, checkNumber, checkOneOf, checkOptions } from './internal/bpr-checks.js';
 import { type BprSampling, createTripleSampler } from './internal/bpr-sampling.js';
 import { type EpochTotals, sgdEpoch } from './internal/bpr-sgd.js';
 import { createTfjsBprTrainer } from './internal/bpr-tfjs.js';
@@ -264,11 +268,11 @@ export const bpr: Algorithm<BprParams> = Object.freeze({
 
 /** Resolves and validates BPR params against {@link DEFAULT_BPR_PARAMS}; INVALID_ARGUMENT when bad. */
 export function resolveBprParams(where: string, params: unknown): Readonly<BprParams> {
-  const o = checkOptions(where, params ?? {}, Object.keys(DEFAULT_BPR_PARAMS));
+  const o = checkOptions(where, params ?? {}, Object.keys(DEFAULT_BPR_PARAMS), 'params');
   const d = DEFAULT_BPR_PARAMS;
   return Object.freeze({
     factors: checkInteger(where, 'factors', o.factors ?? d.factors, 1, 4096),
-    learningRate: checkNumber(where, 'learningRate', o.learningRate ?? d.learningRate, 0, true),
+    learningRate: checkNumber(where, 'learningRate', o.learningRate ?? d.learningRate, Number.MIN_VALUE),
     regularization: checkNumber(where, 'regularization', o.regularization ?? d.regularization, 0),
     epochs: checkInteger(where, 'epochs', o.epochs ?? d.epochs, 0),
     samplesPerEpoch: checkInteger(where, 'samplesPerEpoch', o.samplesPerEpoch ?? d.samplesPerEpoch, 0),

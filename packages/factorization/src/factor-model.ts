@@ -1,5 +1,13 @@
-import { type Csr, invalidArgument, type Model, type RecommendOptions, type TopK, topK } from '@encore/core';
-import { checkIds, checkInteger } from './internal/als-checks.js';
+import {
+  type Csr,
+  checkIds,
+  checkInteger,
+  invalidArgument,
+  type Model,
+  type RecommendOptions,
+  type TopK,
+  topK,
+} from '@encore/core';
 
 /**
  * A latent-factor model as plain data: customer u scores item i by userFactors[u]·itemFactors[i].

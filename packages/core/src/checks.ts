@@ -1,6 +1,13 @@
-import { type Csr, invalidArgument } from '@encore/core';
+import type { Csr } from './csr.js';
+import { invalidArgument } from './errors.js';
 
-/** Throws INVALID_ARGUMENT unless `value` is an integer in [min, max]. */
+/**
+ * Boundary checks shared by every package: each throws INVALID_ARGUMENT
+ * (`package/function: what was wrong, what was expected`, the value in `details`) and returns the
+ * checked value typed, so options resolve in one line: `k: checkInteger(where, 'k', o.k ?? 10, 1)`.
+ */
+
+/** An integer in [min, max]. */
 export function checkInteger(
   where: string,
   name: string,
@@ -15,7 +22,7 @@ export function checkInteger(
   return value;
 }
 
-/** Throws INVALID_ARGUMENT unless `value` is a finite number in [min, max]. */
+/** A finite number in [min, max]; pass `Number.MIN_VALUE` as `min` for "greater than 0". */
 export function checkNumber(
   where: string,
   name: string,
@@ -24,12 +31,18 @@ export function checkNumber(
   max = Number.POSITIVE_INFINITY,
 ): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw invalidArgument(where, `${name} must be a finite number in [${min}, ${max}]`, value);
+    throw invalidArgument(where, `${name} must be a finite number${describeRange(min, max)}`, value);
   }
   return value;
 }
 
-/** Throws INVALID_ARGUMENT unless `value` is one of `allowed`. */
+function describeRange(min: number, max: number): string {
+  const low = min === Number.MIN_VALUE ? '> 0' : `≥ ${min}`;
+  if (min === Number.NEGATIVE_INFINITY) return max === Number.POSITIVE_INFINITY ? '' : ` ≤ ${max}`;
+  return max === Number.POSITIVE_INFINITY ? ` ${low}` : ` ${low} and ≤ ${max}`;
+}
+
+/** One of `allowed`. */
 export function checkOneOf<T extends string>(where: string, name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw invalidArgument(where, `${name} must be one of ${allowed.join(', ')}`, value);
@@ -37,16 +50,24 @@ export function checkOneOf<T extends string>(where: string, name: string, value:
   return value as T;
 }
 
-/** Throws INVALID_ARGUMENT unless `options` is a plain object whose keys are all in `known`. */
-export function checkOptions(where: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+/**
+ * A plain object whose keys are all in `known` (a misspelt option is an error, not a silent
+ * default). `noun` names the object in the message ('options', 'params').
+ */
+export function checkOptions(
+  where: string,
+  options: unknown,
+  known: readonly string[],
+  noun = 'options',
+): Record<string, unknown> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalidArgument(where, 'options must be an object', options);
+    throw invalidArgument(where, `${noun} must be an object`, options);
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw invalidArgument(
         where,
-        `unknown option ${JSON.stringify(key)}, expected one of: ${known.join(', ') || '(none)'}`,
+        `unknown ${noun === 'params' ? 'parameter' : 'option'} ${JSON.stringify(key)}, expected one of: ${known.join(', ') || '(none)'}`,
         key,
       );
     }
@@ -55,8 +76,9 @@ export function checkOptions(where: string, options: unknown, known: readonly st
 }
 
 /**
- * Shape and index ranges of a Csr (O(rows + nnz)); rows' columns must ascend strictly; with
- * `nonNegative`, every value must be finite and ≥ 0.
+ * A well-formed Csr, in O(rows + nnz): typed arrays of matching lengths, indptr from 0 to nnz
+ * without decreasing, each row's columns strictly ascending within range; with `nonNegative`,
+ * every value finite and ≥ 0.
  */
 export function checkCsr(where: string, name: string, m: unknown, nonNegative = false): Csr {
   const csr = m as Csr;
@@ -80,18 +102,18 @@ export function checkCsr(where: string, name: string, m: unknown, nonNegative = 
     throw invalidArgument(where, `${name}.indptr must run from 0 to the number of entries`, indptr[csr.rows]);
   }
   for (let r = 0; r < csr.rows; r++) {
-    const end = indptr[r + 1] as number;
-    let prev = -1;
-    let p = indptr[r] as number;
+    const end = indptr[r + 1]!;
+    let p = indptr[r]!;
     if (end < p) throw invalidArgument(where, `${name}.indptr must not decrease (row ${r})`, end);
+    let prev = -1;
     for (; p < end; p++) {
-      const c = indices[p] as number;
+      const c = indices[p]!;
       if (!(c > prev && c < cols)) {
         throw invalidArgument(where, `${name} row ${r}: columns must ascend strictly within 0..${cols - 1}`, c);
       }
       prev = c;
       if (nonNegative) {
-        const v = data[p] as number;
+        const v = data[p]!;
         if (!(v >= 0 && v < Number.POSITIVE_INFINITY)) {
           throw invalidArgument(where, `${name} row ${r}: values must be finite and ≥ 0`, v);
         }
@@ -101,11 +123,11 @@ export function checkCsr(where: string, name: string, m: unknown, nonNegative = 
   return csr;
 }
 
-/** Throws INVALID_ARGUMENT unless `ids` is an Int32Array of indices in 0..n - 1. */
+/** An Int32Array of indices in 0..n - 1. */
 export function checkIds(where: string, name: string, ids: unknown, n: number): Int32Array {
   if (!(ids instanceof Int32Array)) throw invalidArgument(where, `${name} must be an Int32Array`, ids);
   for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as number;
+    const id = ids[i]!;
     if (!(id >= 0 && id < n)) throw invalidArgument(where, `${name}[${i}] must be in 0..${n - 1}`, id);
   }
   return ids;
