@@ -212,9 +212,9 @@ describe('csv', () => {
     expect(report.rejectedSamples[0]?.line).toBe(6);
     expect(eventAt(log, 1)).toMatchObject({
       type: 'cart',
-      userId: '992329',
-      itemId: '248676',
-      timestamp: 1433224214164,
+      userId: '700002',
+      itemId: '800002',
+      timestamp: 1500000002164,
     });
   });
 

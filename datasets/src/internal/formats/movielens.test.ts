@@ -78,16 +78,16 @@ describe('movielens-1m (ML-1M / ML-10M)', () => {
     expect(eventAt(log, 0)).toMatchObject({
       type: 'rate',
       userId: '1',
-      itemId: '1193',
+      itemId: '2001',
       rating: 5,
-      timestamp: 978300760000,
+      timestamp: 979000760000,
     });
     expect(eventAt(log, 3).rating).toBe(3.5);
     expect(catalog.size).toBe(3);
     expect(catalog.get('3')).toMatchObject({ title: 'Misérables, Les (1995)', categoryPath: ['Drama'] });
     expect(catalog.get('3')?.attributes?.get('genres')).toBe('Drama|Romance');
     expect(catalog.get('3')?.attributes?.get('year')).toBe(1995);
-    expect(catalog.get('661')?.categoryPath).toEqual(['Animation']);
+    expect(catalog.get('2002')?.categoryPath).toEqual(['Animation']);
   });
 
   it('counts malformed rating lines', async () => {

@@ -18,12 +18,12 @@ describe('retailrocket', () => {
     });
     expect(eventAt(log, 0)).toMatchObject({
       type: 'view',
-      userId: '257597',
-      itemId: '355908',
-      timestamp: 1433221332117,
+      userId: '700001',
+      itemId: '800001',
+      timestamp: 1500000000117,
     });
     expect(eventAt(log, 0).orderId).toBeUndefined();
-    expect(eventAt(log, 3)).toMatchObject({ type: 'purchase', orderId: '5411' });
+    expect(eventAt(log, 3)).toMatchObject({ type: 'purchase', orderId: '900001' });
   });
 
   it('counts malformed lines with their numbers (the header is line 1)', async () => {
