@@ -147,7 +147,7 @@ describe('encore eval --grid', () => {
     const unknown = await runCli([
       'eval',
       '--data',
-      'datasets/fixtures/csv/events.csv',
+      'datasets/fixtures/csv/plain-events.csv',
       '--format',
       'csv',
       '--algorithm',

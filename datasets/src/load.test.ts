@@ -33,17 +33,17 @@ describe('errors', () => {
   });
 
   it('an unknown format is UNKNOWN_FORMAT (as a rejection)', async () => {
-    const error = await loadDataset(fixture('csv/events.csv'), 'excel' as DataFormat).catch((e) => e);
+    const error = await loadDataset(fixture('csv/plain-events.csv'), 'excel' as DataFormat).catch((e) => e);
     expect(isEncoreError(error, ErrorCode.UNKNOWN_FORMAT)).toBe(true);
     expect(error.details.value).toBe('excel');
-    const proto = await loadDataset(fixture('csv/events.csv'), '__proto__' as DataFormat).catch((e) => e);
+    const proto = await loadDataset(fixture('csv/plain-events.csv'), '__proto__' as DataFormat).catch((e) => e);
     expect(isEncoreError(proto, ErrorCode.UNKNOWN_FORMAT)).toBe(true);
   });
 
   it('readEvents never throws synchronously: errors come from the iteration and the report', async () => {
     for (const [path, format, code] of [
       [join(tmp, 'nope.jsonl'), 'jsonl', ErrorCode.FILE_NOT_FOUND],
-      [fixture('csv/events.csv'), 'xml', ErrorCode.UNKNOWN_FORMAT],
+      [fixture('csv/plain-events.csv'), 'xml', ErrorCode.UNKNOWN_FORMAT],
     ] as const) {
       const stream = readEvents(path, format as DataFormat);
       const iteration = (async () => {
@@ -64,7 +64,7 @@ describe('errors', () => {
   });
 
   it('bad options are INVALID_ARGUMENT', async () => {
-    const path = fixture('csv/events.csv');
+    const path = fixture('csv/plain-events.csv');
     for (const options of [
       { strict: 'yes' },
       { maxRejectedSamples: -1 },
@@ -79,7 +79,7 @@ describe('errors', () => {
 
   it('corrupt gzip is a PARSE_ERROR', async () => {
     const path = join(tmp, 'broken.csv.gz');
-    const gz = gzipSync(await readFile(fixture('csv/events.csv')));
+    const gz = gzipSync(await readFile(fixture('csv/plain-events.csv')));
     await writeFile(path, gz.subarray(0, gz.length - 12));
     const error = await loadDataset(path, 'csv').catch((e) => e);
     expect(isEncoreError(error, ErrorCode.PARSE_ERROR)).toBe(true);
@@ -186,7 +186,7 @@ describe('reading', () => {
   it('shares id spaces through options.ids', async () => {
     const items = new IdMap();
     items.intern('sku-2');
-    const a = await loadDataset(fixture('csv/events.csv'), 'csv', { ids: { items } });
+    const a = await loadDataset(fixture('csv/plain-events.csv'), 'csv', { ids: { items } });
     const b = await loadDataset(fixture('jsonl/events.jsonl'), 'jsonl', { ids: { items } });
     expect(a.log.item.ids).toBe(items);
     expect(b.log.item.ids).toBe(items);
@@ -206,7 +206,9 @@ describe('reading', () => {
   it('stops on abort with the signal reason', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await loadDataset(fixture('csv/events.csv'), 'csv', { signal: controller.signal }).catch((e) => e);
+    const error = await loadDataset(fixture('csv/plain-events.csv'), 'csv', { signal: controller.signal }).catch(
+      (e) => e,
+    );
     expect(error).toBe(controller.signal.reason);
     expect((error as Error).name).toBe('AbortError');
   });
@@ -265,7 +267,7 @@ describe('bundled data', () => {
 
   it('reads a catalog side file with a gzipped event file beside it', async () => {
     const dir = await mkdtemp(join(tmp, 'ml-'));
-    await writeFile(join(dir, 'u.data.gz'), gzipSync(await readFile(fixture('movielens/ml-100k/u.data'))));
+    await writeFile(join(dir, 'u.data.gz'), gzipSync(await readFile(fixture('movielens/ml-100k/ratings.tsv'))));
     await copyFile(fixture('movielens/ml-100k/u.item'), join(dir, 'u.item'));
     const { catalog, log } = await loadDataset(join(dir, 'u.data.gz'), 'movielens');
     expect(log.length).toBe(5);

@@ -95,7 +95,7 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 describe('csv', () => {
   it('loads a header-mapped event CSV; unknown columns are ignored; quoted cells work', async () => {
-    const { log, report } = await loadDataset(fixture('csv/events.csv'), 'csv');
+    const { log, report } = await loadDataset(fixture('csv/plain-events.csv'), 'csv');
     expect(report).toMatchObject({ lines: 5, accepted: 5, rejected: 0, skipped: 0 });
     expect(report.counts.ignoredColumns).toBe(1);
     expect(eventAt(log, 0)).toMatchObject({

@@ -1,3 +1,6 @@
+import { copyFile, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, eventAt, isEncoreError } from '@encore/core';
 import { describe, expect, it } from 'vitest';
@@ -5,11 +8,26 @@ import { loadDataset } from '../../index.js';
 
 const fixture = (path: string): string => fileURLToPath(new URL(`../../../fixtures/${path}`, import.meta.url));
 
+/**
+ * A fixture folder laid out as the dataset ships: the repo keeps its files under neutral names (never
+ * the names of the licensed originals), so copy them to the original file names in a temporary folder.
+ */
+async function releaseDir(folder: string, names: ReadonlyMap<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'encore-fixture-'));
+  for (const name of await readdir(fixture(folder)))
+    await copyFile(join(fixture(folder), name), join(dir, names.get(name) ?? name));
+  return dir;
+}
+
+const ML100K = new Map([['ratings.tsv', 'u.data']]);
+const ML1M = new Map([['ratings-sample.dat', 'ratings.dat']]);
+
 describe('movielens (ML-100k)', () => {
   it('loads u.data as rate events with ms timestamps, from the file or its directory', async () => {
-    for (const path of [fixture('movielens/ml-100k'), fixture('movielens/ml-100k/u.data')]) {
+    const dir = await releaseDir('movielens/ml-100k', ML100K);
+    for (const path of [dir, join(dir, 'u.data')]) {
       const { log, report, path: resolved } = await loadDataset(path, 'movielens');
-      expect(resolved).toBe(fixture('movielens/ml-100k/u.data'));
+      expect(resolved).toBe(join(dir, 'u.data'));
       expect(report).toMatchObject({ lines: 5, accepted: 5, rejected: 0, skipped: 0 });
       expect(report.counts).toMatchObject({ events: 5, 'events.rate': 5, catalogItems: 3 });
       expect(log.user.ids.ids()).toEqual(['1', '2', '3']);
@@ -25,7 +43,7 @@ describe('movielens (ML-100k)', () => {
   });
 
   it('fills the catalog from u.item, decoded as Latin-1', async () => {
-    const { catalog, report } = await loadDataset(fixture('movielens/ml-100k'), 'movielens');
+    const { catalog, report } = await loadDataset(await releaseDir('movielens/ml-100k', ML100K), 'movielens');
     expect(report.catalogFile).toMatchObject({ lines: 3, accepted: 3, rejected: 0 });
     expect(catalog.get('10')).toMatchObject({ title: 'Toy Story (1995)', categoryPath: ['Animation'] });
     expect(catalog.get('10')?.attributes?.get('genres')).toBe("Animation|Children's|Comedy");
@@ -39,7 +57,7 @@ describe('movielens (ML-100k)', () => {
   });
 
   it('counts every malformed line with its number and reason and keeps the good ones', async () => {
-    const { log, report, catalog } = await loadDataset(fixture('movielens/malformed'), 'movielens');
+    const { log, report, catalog } = await loadDataset(await releaseDir('movielens/malformed', ML100K), 'movielens');
     expect(report).toMatchObject({ lines: 9, accepted: 3, rejected: 6, skipped: 0 });
     expect(report.rejectedSamples).toEqual([
       { line: 3, reason: 'expected 4 tab-separated fields (user, item, rating, timestamp), found 3' },
@@ -61,19 +79,20 @@ describe('movielens (ML-100k)', () => {
   });
 
   it('strict mode stops at the first bad line, naming it', async () => {
-    const error = await loadDataset(fixture('movielens/malformed'), 'movielens', { strict: true }).catch((e) => e);
+    const dir = await releaseDir('movielens/malformed', ML100K);
+    const error = await loadDataset(dir, 'movielens', { strict: true }).catch((e) => e);
     expect(isEncoreError(error, ErrorCode.PARSE_ERROR)).toBe(true);
     expect(error.details).toEqual({
       line: 3,
       reason: 'expected 4 tab-separated fields (user, item, rating, timestamp), found 3',
-      path: fixture('movielens/malformed/u.data'),
+      path: join(dir, 'u.data'),
     });
   });
 });
 
 describe('movielens-1m (ML-1M / ML-10M)', () => {
   it('loads ratings.dat and the Latin-1 movies.dat beside it', async () => {
-    const { log, catalog, report } = await loadDataset(fixture('movielens-1m'), 'movielens-1m');
+    const { log, catalog, report } = await loadDataset(await releaseDir('movielens-1m', ML1M), 'movielens-1m');
     expect(report).toMatchObject({ lines: 4, accepted: 4, rejected: 0, skipped: 0 });
     expect(eventAt(log, 0)).toMatchObject({
       type: 'rate',
@@ -91,7 +110,10 @@ describe('movielens-1m (ML-1M / ML-10M)', () => {
   });
 
   it('counts malformed rating lines', async () => {
-    const { report, catalog } = await loadDataset(fixture('movielens-1m-malformed/ratings.dat'), 'movielens-1m');
+    const { report, catalog } = await loadDataset(
+      join(await releaseDir('movielens-1m-malformed', ML1M), 'ratings.dat'),
+      'movielens-1m',
+    );
     expect(report).toMatchObject({ lines: 7, accepted: 2, rejected: 5, skipped: 0 });
     expect(report.rejectedSamples).toEqual([
       { line: 2, reason: 'expected 4 "::"-separated fields (user, item, rating, timestamp), found 1' },

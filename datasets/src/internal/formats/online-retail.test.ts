@@ -108,7 +108,7 @@ describe('online-retail', () => {
   });
 
   it('a header without the Online Retail columns is a PARSE_ERROR', async () => {
-    const error = await loadDataset(fixture('retailrocket/events.csv'), 'online-retail').catch((e) => e);
+    const error = await loadDataset(fixture('retailrocket/retailrocket-events.csv'), 'online-retail').catch((e) => e);
     expect(isEncoreError(error, ErrorCode.PARSE_ERROR)).toBe(true);
     expect(error.details.line).toBe(1);
   });
