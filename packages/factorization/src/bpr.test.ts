@@ -4,7 +4,7 @@ import { type Coo, type Csr, cooToCsr, createRng, ErrorCode, isEncoreError, rowL
 import { evaluate, splitInteractions } from '@encore/eval';
 import { describe, expect, it } from 'vitest';
 import { bpr, DEFAULT_BPR_PARAMS, fitBpr } from './bpr.js';
-import { recommendFromFactors, scoreFactors } from './factors.js';
+import { recommendItems, scoreFactors } from './factor-model.js';
 import { contains, createTripleSampler } from './internal/bpr-sampling.js';
 import { selectTfjsBackend, TFJS_BACKENDS } from './tfjs.js';
 
@@ -199,10 +199,11 @@ describe('fitBpr (tfjs engine) and backend selection', () => {
   });
 });
 
-describe('recommendFromFactors / scoreFactors', () => {
+describe('recommendItems / scoreFactors on a factor model with a fallback', () => {
   // 2 customers, 3 items, 2 columns.
   const X = Float32Array.of(1, 0, 0, 1);
   const Y = Float32Array.of(3, 0, 2, 5, 1, 1);
+  const model = { factors: 2, items: 3, userFactors: X, itemFactors: Y };
   const exclude = cooToCsr({
     rows: 1,
     cols: 3,
@@ -213,11 +214,11 @@ describe('recommendFromFactors / scoreFactors', () => {
   });
 
   it('ranks by dot product without excluded items, caps k, serves unknown customers the fallback', () => {
-    expect(Array.from(scoreFactors(X, Y, 2, 1))).toEqual([0, 5, 1]);
+    expect(Array.from(scoreFactors(model, 1))).toEqual([0, 5, 1]);
     const [a, b, unknown, none] = [
-      ...recommendFromFactors(X, Y, 2, Int32Array.of(0, 1), { k: 10, exclude }),
-      ...recommendFromFactors(X, Y, 2, Int32Array.of(-1), { k: 2, fallback: Float32Array.of(0, 1, 2) }),
-      ...recommendFromFactors(X, Y, 2, Int32Array.of(7), { k: 2 }),
+      ...recommendItems(model, Int32Array.of(0, 1), { k: 10, exclude }),
+      ...recommendItems(model, Int32Array.of(-1), { k: 2, fallback: Float32Array.of(0, 1, 2) }),
+      ...recommendItems(model, Int32Array.of(7), { k: 2 }),
     ];
     expect(Array.from(a!.ids)).toEqual([1, 2]);
     expect(Array.from(a!.scores)).toEqual([2, 1]);
@@ -227,12 +228,12 @@ describe('recommendFromFactors / scoreFactors', () => {
   });
 
   it('rejects mismatched shapes and bad k with INVALID_ARGUMENT', () => {
-    expect(() => recommendFromFactors(X, Y, 4, Int32Array.of(0), { k: 1 })).toThrow();
+    expect(() => recommendItems({ ...model, factors: 4 }, Int32Array.of(0), { k: 1 })).toThrow();
     for (const call of [
-      () => recommendFromFactors(X, Y.subarray(1), 2, Int32Array.of(0), { k: 1 }),
-      () => recommendFromFactors(X, Y, 2, Int32Array.of(0), { k: -1 }),
-      () => recommendFromFactors(X, Y, 2, Int32Array.of(0), { k: 1, fallback: new Float32Array(2) }),
-      () => scoreFactors(X, Y, 2, 2),
+      () => recommendItems({ ...model, itemFactors: Y.subarray(1) }, Int32Array.of(0), { k: 1 }),
+      () => recommendItems(model, Int32Array.of(0), { k: -1 }),
+      () => recommendItems(model, Int32Array.of(0), { k: 1, fallback: new Float32Array(2) }),
+      () => scoreFactors(model, 2),
     ]) {
       expect(call).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
     }

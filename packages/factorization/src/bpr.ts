@@ -15,7 +15,7 @@ import {
   type RecommendOptions,
   type TopK,
 } from '@encore/core';
-import { recommendFromFactors } from './factors.js';
+import { recommendItems } from './factor-model.js';
 import { type BprSampling, createTripleSampler } from './internal/bpr-sampling.js';
 import { type EpochTotals, sgdEpoch } from './internal/bpr-sgd.js';
 import { createTfjsBprTrainer } from './internal/bpr-tfjs.js';
@@ -87,7 +87,7 @@ export type BprBackend = 'typed-arrays' | TfjsBackend;
  *
  * Rows have `factors` = params.factors + 1 columns, as implicit's BPR: a customer's last column is
  * the constant 1 and an item's last column its bias, so a score is one dot product
- * (`recommendFromFactors(userFactors, itemFactors, factors, …)`).
+ * (`recommendItems(model, customers, …)`).
  */
 export interface BprModel {
   readonly algorithm: 'bpr';
@@ -230,7 +230,7 @@ export interface BprRecommender extends Model {
  * recommender.recommend(Int32Array.of(0), { k: 10, exclude: train });
  */
 export function bprRecommender(model: BprModel): BprRecommender {
-  const { userFactors, itemFactors, factors, items } = model;
+  const { itemFactors, factors, items } = model;
   const bias = new Float32Array(items);
   for (let i = 0; i < items; i++) bias[i] = itemFactors[i * factors + factors - 1] as number;
   return Object.freeze({
@@ -240,11 +240,7 @@ export function bprRecommender(model: BprModel): BprRecommender {
     items,
     model,
     recommend(customers: Int32Array, options: RecommendOptions): TopK[] {
-      return recommendFromFactors(userFactors, itemFactors, factors, customers, {
-        k: options?.k,
-        exclude: options?.exclude,
-        fallback: bias,
-      });
+      return recommendItems(model, customers, { k: options?.k, exclude: options?.exclude, fallback: bias });
     },
   });
 }

@@ -31,10 +31,18 @@ export interface FactorModel {
   readonly itemFactors: Float32Array;
 }
 
-/** Options of {@link recommendItems}: core's RecommendOptions plus items nobody gets. */
+/** What scoring needs of a factor model (ALS's and BPR's models both have it). */
+export type FactorScoring = Pick<FactorModel, 'factors' | 'items' | 'userFactors' | 'itemFactors'>;
+
+/** Options of {@link recommendItems}: core's RecommendOptions plus items nobody gets and a fallback. */
 export interface RecommendItemsOptions extends RecommendOptions {
   /** Items never recommended to anyone (e.g. out of stock), any order. */
   readonly filterItems?: Int32Array | undefined;
+  /**
+   * Scores (one per item) for customers the model does not know, e.g. item biases or popularity.
+   * Absent: unknown customers get an empty list (fold them in with `recalculateUser`).
+   */
+  readonly fallback?: Float32Array | undefined;
 }
 
 /** Customers scored together: a (block × f)·(f × items) product per block keeps Y's rows in cache. */
@@ -44,18 +52,20 @@ const USER_BLOCK = 16;
  * Top-k items for each customer index in `users` (batch first), by the dot product of the
  * customer's and the items' factors. A blocked kernel scores USER_BLOCK customers against every
  * item (a small GEMM, each item's factors read once per block), then core's `topK` drops the
- * customer's `exclude` row and the `filterItems`. Customers outside 0..users - 1 get an empty list
- * (the model knows nothing of them; fold them in with `recalculateUser`). Ties break on the lower
- * item index.
+ * customer's `exclude` row and the `filterItems`. Customers outside the rows of `userFactors` get
+ * the top of `fallback` under the same exclusions, or an empty list without one; they never throw.
+ * Ties break on the lower item index.
  *
- * Throws INVALID_ARGUMENT for a k that is not an integer ≥ 0, `users` not an Int32Array, a
- * malformed `exclude`, or `filterItems` ids out of range.
+ * Throws INVALID_ARGUMENT for factor arrays whose lengths do not fit `factors` and `items`, a k that
+ * is not an integer ≥ 0, `users` not an Int32Array, a malformed `exclude`, `filterItems` ids out of
+ * range, or a fallback that is not one score per item.
  *
  * @example
  * const lists = recommendItems(model, Int32Array.of(0, 1), { k: 10, exclude: train });
  */
-export function recommendItems(model: FactorModel, users: Int32Array, options: RecommendItemsOptions): TopK[] {
+export function recommendItems(model: FactorScoring, users: Int32Array, options: RecommendItemsOptions): TopK[] {
   const where = 'factorization/recommendItems';
+  const known = shapeOf(where, model).users;
   if (!(users instanceof Int32Array)) throw invalidArgument(where, 'users must be an Int32Array', users);
   if (typeof options !== 'object' || options === null)
     throw invalidArgument(where, 'options must be an object with k', options);
@@ -65,6 +75,10 @@ export function recommendItems(model: FactorModel, users: Int32Array, options: R
     throw invalidArgument(where, 'exclude must be a Csr matrix', exclude);
   }
   const { factors: f, items, itemFactors, userFactors } = model;
+  const fallback = options.fallback;
+  if (fallback !== undefined && (!(fallback instanceof Float32Array) || fallback.length !== items)) {
+    throw invalidArgument(where, `fallback must be a Float32Array of ${items} scores`, fallback?.length);
+  }
   let filtered: Uint8Array | null = null;
   if (options.filterItems !== undefined) {
     const filterItems = checkIds(where, 'filterItems', options.filterItems, items);
@@ -76,13 +90,19 @@ export function recommendItems(model: FactorModel, users: Int32Array, options: R
   const scores = new Float64Array(USER_BLOCK * items);
   const members = new Int32Array(USER_BLOCK);
   const empty: TopK = { ids: new Int32Array(0), scores: new Float32Array(0) };
+  let fallbackScores: Float64Array | null = null;
+  if (fallback !== undefined) {
+    fallbackScores = Float64Array.from(fallback);
+    if (filtered !== null)
+      for (let i = 0; i < items; i++) if (filtered[i] === 1) fallbackScores[i] = Number.NEGATIVE_INFINITY;
+  }
   for (let from = 0; from < users.length; from += USER_BLOCK) {
     // Gather the block's known customers.
     let m = 0;
     for (let t = from; t < Math.min(users.length, from + USER_BLOCK); t++) {
       const u = users[t] as number;
-      if (!(u >= 0 && u < model.users)) {
-        out[t] = empty;
+      if (!(u >= 0 && u < known)) {
+        out[t] = fallbackScores === null ? empty : topK(fallbackScores, k, excludedRow(exclude, u));
         continue;
       }
       for (let j = 0; j < f; j++) block[m * f + j] = userFactors[u * f + j] as number;
@@ -99,6 +119,46 @@ export function recommendItems(model: FactorModel, users: Int32Array, options: R
     }
   }
   return out;
+}
+
+/**
+ * Scores of every item for one customer: `out[i] = userFactors[u,:] · itemFactors[i,:]`. Writes
+ * into `out` (allocated when absent) and returns it. Sums in float64, stores float32.
+ *
+ * Throws INVALID_ARGUMENT when `user` is not a row of `userFactors` or `out` is shorter than the items.
+ *
+ * @example
+ * const scores = scoreFactors(model, 3);
+ */
+export function scoreFactors(model: FactorScoring, user: number, out?: Float32Array): Float32Array {
+  const where = 'factorization/scoreFactors';
+  const { users } = shapeOf(where, model);
+  const { factors: f, items, userFactors, itemFactors } = model;
+  if (!Number.isInteger(user) || user < 0 || user >= users) {
+    throw invalidArgument(where, `user must be an integer in 0..${users - 1}`, user);
+  }
+  const scores = out ?? new Float32Array(items);
+  if (scores.length < items) throw invalidArgument(where, `out must hold ${items} scores`, scores.length);
+  for (let i = 0; i < items; i++) {
+    let sum = 0;
+    for (let j = 0; j < f; j++) sum += (userFactors[user * f + j] as number) * (itemFactors[i * f + j] as number);
+    scores[i] = sum;
+  }
+  return scores;
+}
+
+/** The number of customers, after checking the factor arrays fit `factors` and `items`. */
+function shapeOf(where: string, model: FactorScoring): { users: number } {
+  const { factors, items, userFactors, itemFactors } = model;
+  checkInteger(where, 'factors', factors, 1);
+  checkInteger(where, 'items', items, 0);
+  if (!(userFactors instanceof Float32Array) || userFactors.length % factors !== 0) {
+    throw invalidArgument(where, `userFactors must be a Float32Array of customers × ${factors}`, userFactors?.length);
+  }
+  if (!(itemFactors instanceof Float32Array) || itemFactors.length !== items * factors) {
+    throw invalidArgument(where, `itemFactors must be a Float32Array of ${items} × ${factors}`, itemFactors?.length);
+  }
+  return { users: userFactors.length / factors };
 }
 
 /** scores[b·items + i] = block[b]·Y[i] for the first m rows of the block. */

@@ -42,12 +42,13 @@ export {
 export {
   type FactorModel,
   type FactorRecommender,
+  type FactorScoring,
   type RecommendItemsOptions,
   recommendItems,
+  scoreFactors,
   similarItems,
   toRecommender,
 } from './factor-model.js';
-export { type FactorRecommendOptions, recommendFromFactors, scoreFactors } from './factors.js';
 export {
   selectTfjsBackend,
   TFJS_BACKENDS,
