@@ -282,3 +282,89 @@ describe('encore train and together', () => {
     expect(corrupt.stderr).toMatch(/not an Encore model file/);
   });
 });
+
+describe('encore train --algorithm als|bpr and encore recommend', () => {
+  const bundled = 'datasets/data/online-retail-2010-12.csv.gz';
+
+  it('serves known customers, folds in a new one, and falls back only when asked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-als-'));
+    const trained = await runCli([
+      'train',
+      '--data',
+      bundled,
+      '--format',
+      'online-retail',
+      '--algorithm',
+      'als',
+      '--factors',
+      '16',
+      '--iterations',
+      '5',
+      '--out',
+      dir,
+      '--json',
+      '--quiet',
+    ]);
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.stdout)).toMatchObject({ algorithm: 'als', factors: 16 });
+
+    const known = JSON.parse(
+      (await runCli(['recommend', '--model', dir, '--user', '17850', '--k', '5', '--json'])).stdout,
+    );
+    expect(known).toMatchObject({ user: '17850', algorithm: 'als', foldedIn: false });
+    expect(known.items).toHaveLength(5);
+
+    const folded = await runCli([
+      'recommend',
+      '--model',
+      dir,
+      '--user',
+      'new',
+      '--items',
+      '85123A,21733,NOPE',
+      '--json',
+    ]);
+    const out = JSON.parse(folded.stdout);
+    expect(out.foldedIn).toBe(true);
+    expect(out.items.map((i: { item: string }) => i.item)).not.toContain('85123A'); // what they have is left out
+    expect(out.warnings).toEqual([expect.stringMatching(/NOPE/)]);
+
+    const unknown = await runCli(['recommend', '--model', dir, '--user', 'nobody']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/not in the model/);
+    const popular = JSON.parse(
+      (await runCli(['recommend', '--model', dir, '--user', 'nobody', '--fallback', 'popular', '--json'])).stdout,
+    );
+    expect(popular).toMatchObject({ fallback: 'popular', foldedIn: false });
+    expect(popular.items[0].item).toBe('85123A'); // the slice's best seller
+
+    const wrongKind = await runCli(['together', '--model', dir, '--item', '85123A']);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.stderr).toMatch(/holds a 'als' model/);
+  });
+
+  it('bpr models serve known customers and say they cannot fold in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-bpr-'));
+    const args = [
+      'train',
+      '--data',
+      bundled,
+      '--format',
+      'online-retail',
+      '--algorithm',
+      'bpr',
+      '--out',
+      dir,
+      '--quiet',
+    ];
+    expect((await runCli([...args, '--iterations', '5'])).code).toBe(2); // bpr counts epochs, not iterations
+    expect((await runCli([...args, '--epochs', '5'])).code).toBe(0);
+    const known = JSON.parse((await runCli(['recommend', '--model', dir, '--user', '17850', '--json'])).stdout);
+    expect(known.items).toHaveLength(10);
+    const folded = JSON.parse(
+      (await runCli(['recommend', '--model', dir, '--user', 'new', '--items', '85123A', '--json'])).stdout,
+    );
+    expect(folded).toMatchObject({ foldedIn: false, fallback: 'popular' });
+    expect(folded.warnings[0]).toMatch(/no fold-in/);
+  });
+});

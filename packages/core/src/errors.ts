@@ -23,6 +23,8 @@ export const ErrorCode = Object.freeze({
   UNKNOWN_FORMAT: 'UNKNOWN_FORMAT',
   /** An algorithm name is not one Encore knows. */
   UNKNOWN_ALGORITHM: 'UNKNOWN_ALGORITHM',
+  /** An id (customer, item) that a model or dataset does not know, where one is required. */
+  UNKNOWN_ID: 'UNKNOWN_ID',
   /** Input is well-formed but holds nothing to work on (e.g. no interactions after filtering). */
   EMPTY_INPUT: 'EMPTY_INPUT',
   /** A command-line invocation is malformed (unknown flag, missing value). */

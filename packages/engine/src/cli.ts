@@ -4,6 +4,7 @@ import { SPLIT_KINDS, type SplitKind } from '@encore/eval';
 import { algorithmRegistry } from './algorithms.js';
 import { runDemo } from './commands/demo.js';
 import { type EvalResult, runEval } from './commands/evaluate.js';
+import { formatRecommend, runRecommend } from './commands/recommend.js';
 import { formatRulesReport, runRules } from './commands/rules.js';
 import { formatTogether, runTogether } from './commands/together.js';
 import { runTrain } from './commands/train.js';
@@ -37,7 +38,8 @@ const PARAM_FLAGS: ReadonlyMap<string, { readonly param: string; readonly numeri
     ],
     ['neighbours', { param: 'neighbours', numeric: true, help: 'cooccurrence: neighbours kept per item (0 = all)' }],
     ['factors', { param: 'factors', numeric: true, help: 'als, bpr: latent factors' }],
-    ['iterations', { param: 'iterations', numeric: true, help: 'als, bpr: iterations (bpr: epochs)' }],
+    ['iterations', { param: 'iterations', numeric: true, help: 'als: iterations' }],
+    ['epochs', { param: 'epochs', numeric: true, help: 'bpr: epochs' }],
     ['regularization', { param: 'regularization', numeric: true, help: 'als, bpr: L2 regularization' }],
     ['alpha', { param: 'alpha', numeric: true, help: 'als: confidence 1 + alpha * r' }],
     ['learning-rate', { param: 'learningRate', numeric: true, help: 'bpr: SGD learning rate' }],
@@ -124,7 +126,7 @@ const TRAIN_FLAGS: FlagTable = {
   data: { type: 'string', help: 'input file or directory' },
   format: { type: 'string', help: `data format: ${DATA_FORMATS.join(' | ')}` },
   out: { type: 'string', help: 'model directory to write' },
-  algorithm: { type: 'string', default: 'cooccurrence', help: 'algorithm to train: cooccurrence' },
+  algorithm: { type: 'string', default: 'cooccurrence', help: 'algorithm to train: cooccurrence | als | bpr' },
   ...algorithmFlags(),
   'min-support': { type: 'string', help: 'minimum co-count of a pair' },
   param: { type: 'string', multiple: true, help: 'algorithm parameter name=value (repeatable)' },
@@ -143,6 +145,16 @@ const TOGETHER_FLAGS: FlagTable = {
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
+const RECOMMEND_FLAGS: FlagTable = {
+  model: { type: 'string', help: 'model directory written by encore train --algorithm als|bpr' },
+  user: { type: 'string', help: 'customer id' },
+  items: { type: 'string', help: "an unknown customer's items, comma-separated: folded in (als)" },
+  k: { type: 'string', default: '10', help: 'list length' },
+  fallback: { type: 'string', default: 'error', help: 'unknown customer, no known items: error | popular' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
 const DEMO_FLAGS: FlagTable = {
   json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
   quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
@@ -154,6 +166,7 @@ const USAGE = `usage: encore <command> [flags]
 commands:
   eval        evaluate an algorithm on a dataset (precision, recall, nDCG, MAP, hit rate, coverage)
   train       train a model (co-occurrence relations) and write it to a model directory
+  recommend   top items for one customer from a trained als or bpr model (fold-in for new customers)
   together    items bought / viewed together with one item or a cart, from a trained model
   rules       frequent itemsets and association rules over orders or sessions (FP-growth)
   demo        the full pipeline on bundled sample data
@@ -177,6 +190,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         return await trainCommand(rest, io);
       case 'together':
         return await togetherCommand(rest, io);
+      case 'recommend':
+        return await recommendCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'algorithms':
@@ -215,6 +230,7 @@ function isInputError(code: ErrorCode): boolean {
     code === ErrorCode.UNKNOWN_ALGORITHM ||
     code === ErrorCode.PARSE_ERROR ||
     code === ErrorCode.MODEL_FORMAT ||
+    code === ErrorCode.UNKNOWN_ID ||
     code === ErrorCode.INVALID_ARGUMENT ||
     code === ErrorCode.EMPTY_INPUT
   );
@@ -335,8 +351,10 @@ async function trainCommand(argv: readonly string[], io: CliIo): Promise<number>
   );
   writeResult(io, flags, result, (r) =>
     [
-      `wrote ${r.model}: ${r.items.toLocaleString('en-US')} items, ${r.edges.toLocaleString('en-US')} edges in ${r.seconds.toFixed(2)}s (peak RSS ${r.peakRssMb} MB)`,
-      ...r.relations.map(
+      r.edges === undefined
+        ? `wrote ${r.model}: ${r.algorithm}, ${(r.customers ?? 0).toLocaleString('en-US')} customers x ${r.items.toLocaleString('en-US')} items, ${r.factors} factors in ${r.seconds.toFixed(2)}s (peak RSS ${r.peakRssMb} MB)`
+        : `wrote ${r.model}: ${r.items.toLocaleString('en-US')} items, ${r.edges.toLocaleString('en-US')} edges in ${r.seconds.toFixed(2)}s (peak RSS ${r.peakRssMb} MB)`,
+      ...(r.relations ?? []).map(
         (rel) =>
           `  ${rel.name.padEnd(16)} ${rel.kind.padEnd(16)} ${rel.baskets.toLocaleString('en-US')} baskets, ${rel.edges.toLocaleString('en-US')} edges`,
       ),
@@ -364,6 +382,31 @@ async function togetherCommand(argv: readonly string[], io: CliIo): Promise<numb
   const k = numberFlag('together', flags, 'k', { min: 1, max: 10_000, integer: true }) as number;
   const result = await runTogether({ model, items, k, relation: String(flags.relation) });
   writeResult(io, flags, result, formatTogether);
+  return 0;
+}
+
+async function recommendCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('recommend', argv, RECOMMEND_FLAGS);
+  if (flags.help) {
+    io.stdout.write(
+      `usage: encore recommend --model <modelDir> --user <id> [flags]\n\n${formatFlags(RECOMMEND_FLAGS)}\n`,
+    );
+    return 0;
+  }
+  const result = await runRecommend({
+    model: requireString('recommend', flags, 'model'),
+    user: requireString('recommend', flags, 'user'),
+    items:
+      typeof flags.items === 'string'
+        ? flags.items
+            .split(',')
+            .map((id) => id.trim())
+            .filter((id) => id !== '')
+        : undefined,
+    k: numberFlag('recommend', flags, 'k', { min: 1, max: 10_000, integer: true }) as number,
+    fallback: oneOf('recommend', 'fallback', String(flags.fallback), ['error', 'popular'] as const, ErrorCode.USAGE),
+  });
+  writeResult(io, flags, result, formatRecommend);
   return 0;
 }
 

@@ -95,7 +95,7 @@ export const DEFAULT_EVAL_EVENTS: Readonly<Record<DataFormat, readonly EventType
 });
 
 /** Relative weights of the funnel events when several count (a purchase says more than a view). */
-const FUNNEL_WEIGHTS: Readonly<Record<EventType, number>> = Object.freeze({
+export const FUNNEL_WEIGHTS: Readonly<Record<EventType, number>> = Object.freeze({
   view: 1,
   cart: 3,
   remove_from_cart: 0,

@@ -9,6 +9,7 @@ import type { DataFormat } from '@encore/datasets';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Progress } from '../internal/progress.js';
 import { readModel, writeModel } from '../model-files.js';
+import { FACTOR_ALGORITHMS, type FactorAlgorithm, trainFactorModel } from './factor-train.js';
 import { loadInput } from './input.js';
 
 export interface TrainOptions {
@@ -26,13 +27,17 @@ export interface TrainResult {
   readonly model: string;
   readonly algorithm: string;
   readonly items: number;
-  readonly edges: number;
-  readonly relations: readonly {
+  /** Co-occurrence models: neighbour edges in all relations, and each relation. */
+  readonly edges?: number;
+  readonly relations?: readonly {
     readonly name: string;
     readonly kind: string;
     readonly baskets: number;
     readonly edges: number;
   }[];
+  /** Factor models (als, bpr): customers and latent factors. */
+  readonly customers?: number;
+  readonly factors?: number;
   readonly seconds: number;
   readonly loadSeconds: number;
   readonly peakRssMb: number;
@@ -46,7 +51,7 @@ export interface CooccurrenceModelData {
   readonly titles: readonly string[];
 }
 
-const TRAINABLE = ['cooccurrence'] as const;
+const TRAINABLE = ['cooccurrence', ...FACTOR_ALGORITHMS] as const;
 
 /** Trains a model on a dataset and writes it to a model directory. */
 export async function runTrain(options: TrainOptions, progress: Progress): Promise<TrainResult> {
@@ -61,6 +66,33 @@ export async function runTrain(options: TrainOptions, progress: Progress): Promi
     strict: options.strict,
     progress,
   });
+  if ((FACTOR_ALGORITHMS as readonly string[]).includes(options.algorithm)) {
+    const algorithm = options.algorithm as FactorAlgorithm;
+    progress.phase(`fitting ${algorithm}`);
+    const start = performance.now();
+    const data = await trainFactorModel(algorithm, dataset.log, dataset.catalog, options.format, options.params);
+    const seconds = (performance.now() - start) / 1000;
+    progress.done();
+    const summary = {
+      customers: data.customerIds.length,
+      items: data.itemIds.length,
+      factors: data.model.factors,
+    };
+    const path = await writeModel(
+      options.out,
+      { kind: algorithm, params: data.model.params, createdAt: new Date().toISOString(), data },
+      { ...summary, source: { path: options.data, format: options.format, events: data.events } },
+    );
+    return {
+      model: path,
+      algorithm,
+      ...summary,
+      seconds: round(seconds),
+      loadSeconds: round(loadSeconds),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      environment: describeEnvironment(),
+    };
+  }
   progress.phase('counting co-occurrences (bought together, viewed together, viewed → bought)');
   const start = performance.now();
   const relations = DEFAULT_RELATIONS.map((spec) => ({ ...spec, ...options.params }));
