@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Coo, type Csr, cooToCsr, ErrorCode, isEncoreError } from '@encore/core';
+import { type Coo, type Csr, cooToCsr, ErrorCode, interactionPairs, isEncoreError } from '@encore/core';
+import { loadDataset } from '@encore/datasets';
 import { evaluate, splitInteractions } from '@encore/eval';
 import { describe, expect, it } from 'vitest';
 import { cooccurrence, DEFAULT_ITEM_BASED_PARAMS } from './item-based.js';
@@ -78,26 +79,10 @@ describe('cooccurrence (item-based recommender)', () => {
 const U_DATA = fileURLToPath(new URL('../../../../shared/datasets/movielens-100k/u.data', import.meta.url));
 const present = existsSync(U_DATA);
 
-function readUData(path: string): Coo {
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.length > 0);
-  const row = new Int32Array(lines.length);
-  const col = new Int32Array(lines.length);
-  const value = new Float32Array(lines.length);
-  const time = new Float64Array(lines.length);
-  let rows = 0;
-  let cols = 0;
-  lines.forEach((line, e) => {
-    const [user, item, rating, seconds] = line.split('\t').map(Number) as [number, number, number, number];
-    row[e] = user - 1;
-    col[e] = item - 1;
-    value[e] = rating;
-    time[e] = seconds * 1000;
-    rows = Math.max(rows, user);
-    cols = Math.max(cols, item);
-  });
-  return { rows, cols, row, col, value, time };
+/** u.data in file order (Microsoft Recommenders' order), ratings as values. */
+async function readUData(path: string): Promise<Coo> {
+  const { log } = await loadDataset(path, 'movielens');
+  return interactionPairs(log, { weights: { rate: 1 }, ratingAsWeight: true }).pairs;
 }
 
 describe('MovieLens 100k, item-stratified 0.75 seed 42, k = 10', () => {
@@ -108,7 +93,11 @@ describe('MovieLens 100k, item-stratified 0.75 seed 42, k = 10', () => {
   it.skipIf(!present)(
     name,
     async () => {
-      const { train, test } = splitInteractions(readUData(U_DATA), { kind: 'item-stratified', ratio: 0.75, seed: 42 });
+      const { train, test } = splitInteractions(await readUData(U_DATA), {
+        kind: 'item-stratified',
+        ratio: 0.75,
+        seed: 42,
+      });
       const results: Record<string, unknown> = {};
       let defaults = 0;
       for (const similarity of SIMILARITIES) {

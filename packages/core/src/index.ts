@@ -47,7 +47,9 @@ export {
   DEVICE_PREFIX,
   defaultCustomers,
   type InteractionOptions,
+  type InteractionPairs,
   type Interactions,
+  interactionPairs,
 } from './interactions.js';
 export type { Algorithm, FitContext, Model, RecommendOptions } from './recommender.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';

@@ -10,6 +10,7 @@ import {
   compactInteractions,
   DEVICE_PREFIX,
   defaultCustomers,
+  interactionPairs,
 } from './interactions.js';
 
 const DAY = 86_400_000;
@@ -188,5 +189,33 @@ describe('compactInteractions', () => {
     expect([...c.matrix.indptr]).toEqual([0, 1, 2]);
     expect([...c.matrix.indices]).toEqual([0, 1]);
     expect([...(c.matrix.times ?? [])]).toEqual([T0 + 2, T0 + 4 * DAY]);
+  });
+});
+
+describe('interactionPairs', () => {
+  it('gives unique pairs in order of first appearance, densely numbered, values and times merged', () => {
+    const log = eventLogFrom([
+      { type: 'search', userId: 'zoe', query: 'tent', timestamp: 1 }, // no item: zoe has no pair
+      { type: 'rate', userId: 'bob', itemId: 'stove', rating: 4, timestamp: 10 },
+      { type: 'rate', userId: 'ann', itemId: 'tent', rating: 5, timestamp: 20 },
+      { type: 'view', userId: 'ann', itemId: 'lamp', timestamp: 25 }, // not counted with these weights
+      { type: 'rate', userId: 'bob', itemId: 'tent', rating: 2, timestamp: 30 },
+      { type: 'rate', userId: 'bob', itemId: 'stove', rating: 3, timestamp: 40 }, // repeat: merged
+    ]);
+    const { pairs, customers, items } = interactionPairs(log, { weights: { rate: 1 }, ratingAsWeight: true });
+    expect(customers.ids()).toEqual(['bob', 'ann']);
+    expect(items.ids()).toEqual(['stove', 'tent']);
+    expect([pairs.rows, pairs.cols]).toEqual([2, 2]);
+    const named = [...pairs.row].map((r, e) => [
+      customers.idAt(r),
+      items.idAt(pairs.col[e]!),
+      pairs.value[e],
+      pairs.time?.[e],
+    ]);
+    expect(named).toEqual([
+      ['bob', 'stove', 7, 40],
+      ['ann', 'tent', 5, 20],
+      ['bob', 'tent', 2, 30],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { type Csr, cooToCsr } from './csr.js';
+import { type Coo, type Csr, cooToCsr } from './csr.js';
 import { invalidArgument } from './errors.js';
 import type { EventLog } from './event-log.js';
 import { EVENT_TYPES, type EventType } from './events.js';
@@ -226,5 +226,79 @@ export function compactInteractions(interactions: Interactions): Interactions {
       data: matrix.data.slice(),
       times: matrix.times === null ? null : matrix.times.slice(),
     },
+  };
+}
+
+/** The pairs of {@link interactionPairs} and the ids of their dense rows and columns. */
+export interface InteractionPairs {
+  readonly pairs: Coo;
+  readonly customers: IdMap;
+  readonly items: IdMap;
+}
+
+/**
+ * The unique (customer, item) pairs of a log — each pair's value and latest time as
+ * `buildInteractions` combines them with the same options — numbered densely (customers and items
+ * without any pair are left out, as `compactInteractions` does), in the order each pair first
+ * appears in the log.
+ *
+ * The order is what evaluation needs: Microsoft Recommenders' stratified split draws one random
+ * key per row in file order, so splitting these pairs reproduces their train/test rows exactly for
+ * a given seed. Throws as `buildInteractions`.
+ *
+ * @example
+ * const { pairs } = interactionPairs(log, { weights: { rate: 1 }, ratingAsWeight: true });
+ * const { train, test } = splitInteractions(pairs, { kind: 'item-stratified', ratio: 0.75, seed: 42 });
+ */
+export function interactionPairs(log: EventLog, options: InteractionOptions = {}): InteractionPairs {
+  const customers = options.customers ?? defaultCustomers(log);
+  const full = buildInteractions(log, { ...options, keepTimes: true, customers });
+  const { indptr, indices, data } = full.matrix;
+  const times = full.matrix.times as Float64Array;
+  // Dense numbering in compactInteractions' order: non-empty rows, then used columns, each in index order.
+  const customerIds = new IdMap();
+  const rowMap = new Int32Array(full.matrix.rows).fill(-1);
+  for (let r = 0; r < full.matrix.rows; r++) {
+    if (indptr[r + 1]! > indptr[r]!) rowMap[r] = customerIds.intern(full.customers.idAt(r));
+  }
+  const itemIds = new IdMap();
+  const colMap = new Int32Array(full.matrix.cols).fill(-1);
+  for (let k = 0; k < indices.length; k++) colMap[indices[k]!] = 0;
+  for (let c = 0; c < full.matrix.cols; c++) if (colMap[c] === 0) colMap[c] = itemIds.intern(full.items.idAt(c));
+
+  const weights = options.weights ?? DEFAULT_EVENT_WEIGHTS;
+  const counted = Uint8Array.from(EVENT_TYPES, (type) => ((weights[type] ?? 0) > 0 ? 1 : 0));
+  const nnz = indices.length;
+  const emitted = new Uint8Array(nnz);
+  const row = new Int32Array(nnz);
+  const col = new Int32Array(nnz);
+  const value = new Float32Array(nnz);
+  const time = new Float64Array(nnz);
+  const itemOf = log.item.values;
+  let n = 0;
+  for (let e = 0; e < log.length && n < nnz && itemOf !== null; e++) {
+    const r = customers.ofEvent[e]!;
+    const c = itemOf[e]!;
+    if (r < 0 || c < 0 || counted[log.type[e]!] !== 1) continue;
+    // The pair's slot in row r: binary search over its ascending columns.
+    let lo = indptr[r]!;
+    let hi = indptr[r + 1]! - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (indices[mid]! < c) lo = mid + 1;
+      else hi = mid;
+    }
+    if (indices[lo] !== c || emitted[lo] === 1) continue;
+    emitted[lo] = 1;
+    row[n] = rowMap[r]!;
+    col[n] = colMap[c]!;
+    value[n] = data[lo]!;
+    time[n] = times[lo]!;
+    n++;
+  }
+  return {
+    pairs: { rows: customerIds.size, cols: itemIds.size, row, col, value, time },
+    customers: customerIds,
+    items: itemIds,
   };
 }

@@ -1,13 +1,4 @@
-import {
-  buildInteractions,
-  type Coo,
-  defaultCustomers,
-  EncoreError,
-  ErrorCode,
-  EVENT_TYPES,
-  type EventLog,
-  type EventType,
-} from '@encore/core';
+import { EncoreError, ErrorCode, EVENT_TYPES, type EventType, interactionPairs } from '@encore/core';
 import type { DataFormat, LoadReport } from '@encore/datasets';
 import { evaluate, type Metrics, SPLIT_KINDS, type SplitKind, splitInteractions } from '@encore/eval';
 import { algorithmRegistry } from '../algorithms.js';
@@ -125,7 +116,7 @@ export async function runEval(options: EvalOptions, progress: Progress): Promise
   });
   const weights: Partial<Record<EventType, number>> = {};
   for (const type of events) weights[type] = FUNNEL_WEIGHTS[type];
-  const pairs = pairsInEventOrder(dataset.log, weights);
+  const { pairs } = interactionPairs(dataset.log, { weights });
   const { report } = dataset;
 
   if (pairs.row.length === 0) {
@@ -221,57 +212,6 @@ function cartesian(grid: ReadonlyMap<string, readonly unknown[]>): Record<string
 }
 
 export { EVENT_TYPES, SPLIT_KINDS };
-
-/**
- * The unique (customer, item) pairs of the chosen events, numbered densely (customers and items
- * without any pair are left out), in the order each pair first appears in the log. The order
- * matters: Microsoft Recommenders' stratified split draws one random key per row in file order,
- * so splitting pairs in file order reproduces their train/test rows exactly for a given seed.
- */
-export function pairsInEventOrder(log: EventLog, weights: Partial<Record<EventType, number>>): Coo {
-  const customers = defaultCustomers(log);
-  const { matrix } = buildInteractions(log, { weights, keepTimes: true, customers });
-  const { indptr, indices, data } = matrix;
-  const times = matrix.times as Float64Array;
-  // Dense renumbering, as compactInteractions does: rank among non-empty rows and used columns.
-  const rowMap = new Int32Array(matrix.rows).fill(-1);
-  let rows = 0;
-  for (let r = 0; r < matrix.rows; r++) if (indptr[r + 1]! > indptr[r]!) rowMap[r] = rows++;
-  const colMap = new Int32Array(matrix.cols).fill(-1);
-  for (let k = 0; k < indices.length; k++) colMap[indices[k]!] = 0;
-  let cols = 0;
-  for (let c = 0; c < matrix.cols; c++) if (colMap[c] === 0) colMap[c] = cols++;
-
-  const nnz = indices.length;
-  const emitted = new Uint8Array(nnz);
-  const row = new Int32Array(nnz);
-  const col = new Int32Array(nnz);
-  const value = new Float32Array(nnz);
-  const time = new Float64Array(nnz);
-  const itemOf = log.item.values;
-  let n = 0;
-  for (let e = 0; e < log.length && n < nnz && itemOf !== null; e++) {
-    const r = customers.ofEvent[e]!;
-    const c = itemOf[e]!;
-    if (r < 0 || c < 0 || !((weights[EVENT_TYPES[log.type[e]!] as EventType] ?? 0) > 0)) continue;
-    // The pair's slot in row r: binary search over its ascending columns.
-    let lo = indptr[r]!;
-    let hi = indptr[r + 1]! - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (indices[mid]! < c) lo = mid + 1;
-      else hi = mid;
-    }
-    if (indices[lo] !== c || emitted[lo] === 1) continue;
-    emitted[lo] = 1;
-    row[n] = rowMap[r]!;
-    col[n] = colMap[c]!;
-    value[n] = data[lo]!;
-    time[n] = times[lo]!;
-    n++;
-  }
-  return { rows, cols, row, col, value, time };
-}
 
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
