@@ -12,6 +12,8 @@ export default defineConfig({
       '@encore/eval': src('./packages/eval/src/index.ts'),
       '@encore/cooccurrence': src('./packages/cooccurrence/src/index.ts'),
       '@encore/factorization': src('./packages/factorization/src/index.ts'),
+      '@encore/ranking': src('./packages/ranking/src/index.ts'),
+      '@encore/cache': src('./packages/cache/src/index.ts'),
       '@encore/workers': src('./workers/src/index.ts'),
       '@encore/datasets': src('./datasets/src/index.ts'),
       '@encore/engine': src('./packages/engine/src/index.ts'),

@@ -4,10 +4,12 @@ import { type Coo, type Csr, cooToCsr, createRng, ErrorCode } from '@encore/core
 import { ALS_ROW_BLOCK, fitAls } from '@encore/factorization';
 import { describe, expect, it } from 'vitest';
 import { alsParallel, balancedRanges, DEFAULT_ALS_PARALLEL_PARAMS, fitAlsParallel } from './als-parallel.js';
+import { createWorkerPool } from './pool.js';
 
-// The pool runs the built worker (dist/internal/als-worker.js); `npm test` builds first.
-const built = existsSync(fileURLToPath(new URL('../dist/internal/als-worker.js', import.meta.url)));
-const needsBuild = built ? '' : ' (skipped: @encore/workers not built, run npm run build)';
+// The pool runs the built worker (dist/internal/worker.js); `npm test` builds first.
+if (!existsSync(fileURLToPath(new URL('../dist/internal/worker.js', import.meta.url)))) {
+  throw new Error('@encore/workers is not built: run npm run build (npm test does)');
+}
 
 function randomMatrix(users: number, items: number, perUser: number, seed: number): Csr {
   const rng = createRng(seed);
@@ -39,7 +41,7 @@ const PARAMS = Object.freeze({ factors: 12, regularization: 2, alpha: 3, iterati
 describe('fitAlsParallel', () => {
   const matrix = randomMatrix(700, 300, 12, 9);
 
-  it.skipIf(!built)(`gives the same bits as single-threaded fitAls${needsBuild}`, async () => {
+  it(`gives the same bits as single-threaded fitAls`, async () => {
     const single = fitAls(matrix, PARAMS);
     for (const threads of [2, 3]) {
       const iterations: number[] = [];
@@ -56,7 +58,7 @@ describe('fitAlsParallel', () => {
     }
   });
 
-  it.skipIf(!built)(`brings a worker's typed error back as an EncoreError${needsBuild}`, async () => {
+  it(`brings a worker's typed error back as an EncoreError`, async () => {
     // One customer, one item, λ = 0: YᵀY + (c − 1)yyᵀ has rank 1, so the exact solve fails in the worker.
     const tiny = cooToCsr({
       rows: 1,
@@ -71,7 +73,7 @@ describe('fitAlsParallel', () => {
     ).rejects.toMatchObject({ name: 'EncoreError', code: ErrorCode.DIVERGED });
   });
 
-  it.skipIf(!built)(`stops on abort and closes its pool${needsBuild}`, async () => {
+  it(`stops on abort and closes its pool`, async () => {
     const controller = new AbortController();
     const pending = fitAlsParallel(
       matrix,
@@ -79,6 +81,24 @@ describe('fitAlsParallel', () => {
       { signal: controller.signal, onIteration: (it) => it.iteration === 2 && controller.abort(new Error('stop')) },
     );
     await expect(pending).rejects.toThrow('stop');
+  });
+
+  it('runs on a given pool, leaves it running for the next fit and gives the same bits', async () => {
+    const pool = await createWorkerPool({ threads: 2 });
+    try {
+      const single = fitAls(matrix, PARAMS);
+      for (let fit = 0; fit < 2; fit++) {
+        const model = await fitAlsParallel(matrix, { ...PARAMS, threads: 3 }, { pool });
+        expect(Buffer.from(model.userFactors.buffer).equals(Buffer.from(single.userFactors.buffer))).toBe(true);
+        expect(pool.liveThreads).toBe(2);
+      }
+    } finally {
+      await pool.close();
+    }
+    await expect(fitAlsParallel(matrix, { ...PARAMS, threads: 2 }, { pool })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
+    await expect(createWorkerPool({ threads: 0 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
   });
 
   it('validates params before starting workers', async () => {
@@ -91,7 +111,7 @@ describe('fitAlsParallel', () => {
     });
   });
 
-  it.skipIf(!built)(`alsParallel honours the recommender contract${needsBuild}`, async () => {
+  it(`alsParallel honours the recommender contract`, async () => {
     expect(alsParallel.name).toBe('als');
     expect(alsParallel.defaults).toBe(DEFAULT_ALS_PARALLEL_PARAMS);
     const model = await alsParallel.fit(matrix, { ...PARAMS, threads: 2 });
@@ -103,7 +123,7 @@ describe('fitAlsParallel', () => {
 describe('balancedRanges', () => {
   it('splits rows into aligned ranges of about equal work', () => {
     const matrix = randomMatrix(1000, 400, 20, 4);
-    const half = { rows: matrix.rows, indptr: matrix.indptr, factors: 8 };
+    const half = { rows: matrix.rows, indptr: matrix.indptr, factors: 8, blockRows: ALS_ROW_BLOCK };
     for (const parts of [1, 2, 3, 4]) {
       const cuts = balancedRanges(half, parts);
       expect(cuts.length).toBe(parts + 1);

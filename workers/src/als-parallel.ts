@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { type Algorithm, type Csr, EncoreError, ErrorCode, type FitContext } from '@encore/core';
+import { type Algorithm, type Csr, EncoreError, type ErrorCode, type FitContext } from '@encore/core';
 import {
-  ALS_ROW_BLOCK,
   type AlsFitOptions,
   type AlsHalf,
-  type AlsMemory,
   type AlsModel,
   type AlsParams,
   alsFitSteps,
@@ -16,8 +12,8 @@ import {
   resolveAlsParams,
   toRecommender,
 } from '@encore/factorization';
-import { Piscina } from 'piscina';
-import type { AlsTask, AlsTaskResult } from './internal/als-worker.js';
+import type { AlsTaskResult } from './internal/als-worker.js';
+import { createWorkerPool, type WorkerPool } from './pool.js';
 
 /** ALS defaults of the parallel driver: DEFAULT_ALS_PARAMS with one thread per core. */
 export const DEFAULT_ALS_PARALLEL_PARAMS: Readonly<AlsParams> = Object.freeze({
@@ -25,28 +21,24 @@ export const DEFAULT_ALS_PARALLEL_PARAMS: Readonly<AlsParams> = Object.freeze({
   threads: availableParallelism(),
 });
 
-/**
- * The built worker module. Resolved against this file as `../dist/internal/als-worker.js`, which
- * names the same file from the compiled `dist/als-parallel.js` and from the TypeScript source
- * `src/als-parallel.ts` (vitest): tests need the package built first (`npm test` builds).
- */
-const WORKER_FILE = fileURLToPath(new URL('../dist/internal/als-worker.js', import.meta.url));
-
-/** SharedArrayBuffer-backed arrays: handed to a worker, they are shared, not copied. */
-const SHARED_MEMORY: AlsMemory = Object.freeze({
-  float32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
-  float64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
-  int32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
-});
+/** Options of a parallel fit: those of `fitAls` plus the pool to run on. */
+export interface AlsParallelFitOptions extends AlsFitOptions {
+  /**
+   * A running pool (see {@link createWorkerPool}); the fit makes its own of `threads` workers and
+   * closes it when not given. `threads` still sets how many row ranges each half is cut into.
+   */
+  readonly pool?: WorkerPool | undefined;
+}
 
 /**
  * Implicit ALS on `params.threads` worker threads (default: one per core): the same arithmetic as
  * `fitAls` (its steps come from factorization's `alsFitSteps`), so the model is bit-identical to
  * the single-threaded one for the same seed. The matrix, its transpose, the factors and the
- * partial Gramians are put on SharedArrayBuffers once; each half-iteration is split into
- * `threads` row ranges of about equal work (stored entries + f/2 per row, ranges aligned to
- * ALS_ROW_BLOCK) solved in place by a Piscina pool, closed at the end, on error and on abort.
- * The returned model's factors live on SharedArrayBuffers. threads = 1 runs `fitAls` inline.
+ * partial Gramians are put in shared memory once (one shared WebAssembly memory for the 'wasm'
+ * kernel, SharedArrayBuffers for 'js'); each half-iteration is split into `threads` row ranges of
+ * about equal work (stored entries + f/2 per row, cut on the half's block ends) solved in place
+ * on a worker pool, each task with its own scratch slot. A pool made here is closed at the end, on
+ * error and on abort; a given one is left running. threads = 1 without a pool runs `fitAls` inline.
  *
  * Rejects as `fitAls` (INVALID_ARGUMENT, DIVERGED, the signal's reason) and with FILE_NOT_FOUND
  * when the worker module is not built.
@@ -57,26 +49,14 @@ const SHARED_MEMORY: AlsMemory = Object.freeze({
 export async function fitAlsParallel(
   matrix: Csr,
   params: Partial<AlsParams> = {},
-  options: AlsFitOptions = {},
+  options: AlsParallelFitOptions = {},
 ): Promise<AlsModel> {
   const where = 'workers/fitAlsParallel';
   const resolved = resolveAlsParams(where, params, DEFAULT_ALS_PARALLEL_PARAMS);
-  if (resolved.threads === 1) return fitAls(matrix, resolved, options);
-  if (!existsSync(WORKER_FILE)) {
-    throw new EncoreError(
-      ErrorCode.FILE_NOT_FOUND,
-      `${where}: worker module ${WORKER_FILE} not found; expected @encore/workers to be built (npm run build)`,
-      { path: WORKER_FILE },
-    );
-  }
+  if (resolved.threads === 1 && options.pool === undefined) return fitAls(matrix, resolved, options);
   const threads = resolved.threads;
-  const steps = alsFitSteps(matrix, resolved, options, SHARED_MEMORY);
-  const pool = new Piscina<AlsTask, AlsTaskResult>({
-    filename: WORKER_FILE,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
+  const steps = alsFitSteps(matrix, resolved, options, { slots: threads, shared: true });
+  const pool = options.pool ?? (await createWorkerPool({ threads }));
   const ranges = new Map<Int32Array, Int32Array>();
   try {
     for (let step = steps.next(); ; step = steps.next()) {
@@ -91,7 +71,7 @@ export async function fitAlsParallel(
       for (let t = 0; t + 1 < cuts.length; t++) {
         const from = cuts[t] as number;
         const to = cuts[t + 1] as number;
-        if (to > from) tasks.push(pool.run({ half, from, to }));
+        if (to > from) tasks.push(pool.run({ kind: 'als', half, from, to, slot: t }));
       }
       for (const result of await Promise.all(tasks)) {
         if (result !== null) {
@@ -101,21 +81,24 @@ export async function fitAlsParallel(
     }
   } finally {
     steps.return(undefined as never);
-    await pool.destroy();
+    if (options.pool === undefined) await pool.close();
   }
 }
 
 /**
  * Cut points 0 = c₀ ≤ c₁ ≤ … ≤ c_parts = rows splitting the half's rows into `parts` ranges of
- * about equal work, each cut on a multiple of ALS_ROW_BLOCK.
+ * about equal work, each cut on a multiple of the half's `blockRows`.
  */
-export function balancedRanges(half: Pick<AlsHalf, 'rows' | 'indptr' | 'factors'>, parts: number): Int32Array {
-  const { rows, indptr, factors } = half;
-  const blocks = Math.ceil(rows / ALS_ROW_BLOCK);
+export function balancedRanges(
+  half: Pick<AlsHalf, 'rows' | 'indptr' | 'factors' | 'blockRows'>,
+  parts: number,
+): Int32Array {
+  const { rows, indptr, factors, blockRows } = half;
+  const blocks = Math.ceil(rows / blockRows);
   const rowCost = factors / 2 + 1;
   const cost = (b: number): number => {
-    const from = b * ALS_ROW_BLOCK;
-    const to = Math.min(rows, from + ALS_ROW_BLOCK);
+    const from = b * blockRows;
+    const to = Math.min(rows, from + blockRows);
     return (indptr[to] as number) - (indptr[from] as number) + (to - from) * rowCost;
   };
   let total = 0;
@@ -125,7 +108,7 @@ export function balancedRanges(half: Pick<AlsHalf, 'rows' | 'indptr' | 'factors'
   let part = 1;
   for (let b = 0; b < blocks && part < parts; b++) {
     done += cost(b);
-    while (part < parts && done >= (total * part) / parts) cuts[part++] = Math.min(rows, (b + 1) * ALS_ROW_BLOCK);
+    while (part < parts && done >= (total * part) / parts) cuts[part++] = Math.min(rows, (b + 1) * blockRows);
   }
   for (; part <= parts; part++) cuts[part] = rows;
   return cuts;

@@ -1,16 +1,53 @@
 import { EncoreError, ErrorCode, invalidArgument } from '@encore/core';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { alsWasmModule, alsWasmUnavailableReason, solveRowsWasm } from './internal/als-wasm.js';
+import type { WasmMemory } from './internal/wasm.js';
 
 /** How each row's least-squares system is solved. */
 export const ALS_SOLVERS = Object.freeze(['cg', 'cholesky'] as const);
 export type AlsSolver = (typeof ALS_SOLVERS)[number];
 
 /**
- * Rows per block of the partial Gramians and loss sums. Callers that split a half-iteration into
- * row ranges (the worker driver) align ranges to multiples of it, so every block is summed in the
- * same order whatever the number of threads and results are bit-identical.
+ * Which code solves CG rows: 'wasm', the WebAssembly SIMD kernel (float32 four lanes at a time, as
+ * implicit computes in float32), or 'js', plain TypeScript with float64 vectors. 'auto' picks wasm
+ * where it can run (built, SIMD and shared memory present) and says so in the model.
+ */
+export const ALS_KERNELS = Object.freeze(['auto', 'wasm', 'js'] as const);
+export type AlsKernelChoice = (typeof ALS_KERNELS)[number];
+export type AlsKernel = Exclude<AlsKernelChoice, 'auto'>;
+
+/**
+ * The smallest block of rows of the partial Gramians and loss sums. Callers that split a
+ * half-iteration into row ranges (the worker driver) cut only on block ends, so every block is
+ * summed in the same order whatever the number of threads and results are bit-identical.
  */
 export const ALS_ROW_BLOCK = 64;
+
+/** At most this many partial Gramian blocks per half (their f² float64s each are the memory cost). */
+const MAX_BLOCKS = 256;
+
+/**
+ * Rows per partial-Gramian block for a side of `rows` rows: ALS_ROW_BLOCK, or a multiple of it
+ * that keeps the blocks at most 256 (so a million customers cost 256·f² partial sums, not
+ * 15,625·f²). A function of `rows` alone, so results never depend on the thread count.
+ */
+export function alsBlockRows(rows: number): number {
+  return ALS_ROW_BLOCK * Math.max(1, Math.ceil(rows / (ALS_ROW_BLOCK * MAX_BLOCKS)));
+}
+
+/**
+ * The kernel a fit will use for `choice` and `solver`: Cholesky always runs in TypeScript; 'auto'
+ * is 'wasm' when the WebAssembly kernel can run here. Throws INVALID_ARGUMENT when 'wasm' is asked
+ * for and cannot run (with the reason).
+ */
+export function resolveAlsKernel(where: string, choice: AlsKernelChoice, solver: AlsSolver): AlsKernel {
+  if (solver !== 'cg' || choice === 'js') return 'js';
+  if (alsWasmModule() !== null) return 'wasm';
+  if (choice === 'wasm') {
+    throw invalidArgument(where, `kernel 'wasm' cannot run: ${alsWasmUnavailableReason()}`, choice);
+  }
+  return 'js';
+}
 
 /**
  * One half of an implicit-ALS iteration: solve every row u of X against the fixed factors Y,
@@ -41,9 +78,17 @@ export interface AlsHalf {
   readonly binary: boolean;
   readonly cgSteps: number;
   readonly solver: AlsSolver;
+  /** Who solves CG rows; 'wasm' needs `memory` and `scratch`. */
+  readonly kernel: AlsKernel;
+  /** Rows per partial block: ALS_ROW_BLOCK or a multiple (see {@link alsBlockRows}). */
+  readonly blockRows: number;
+  /** For kernel 'wasm': the shared memory every array of this half is a view of. */
+  readonly memory: WasmMemory | null;
+  /** For kernel 'wasm': one scratch slot per concurrent caller (alsScratchFloats(f) floats each). */
+  readonly scratch: Float32Array | null;
   /**
-   * Output: for block b (rows b·ALS_ROW_BLOCK …), the upper triangle of the new rows' XᵀX at
-   * [b·f², (b + 1)·f²). Length ceil(rows / ALS_ROW_BLOCK)·f².
+   * Output: for block b (rows b·blockRows …), the upper triangle of the new rows' XᵀX at
+   * [b·f², (b + 1)·f²). Length ceil(rows / blockRows)·f².
    */
   readonly gramPartials: Float64Array;
   /**
@@ -54,8 +99,9 @@ export interface AlsHalf {
 }
 
 /**
- * Solves rows [from, to) of an {@link AlsHalf} in place (the pure kernel the worker driver splits
- * by row range; rows are independent, so any split gives the same bits).
+ * Solves rows [from, to) of an {@link AlsHalf} in place (the kernel the worker driver splits by
+ * row range; rows are independent, so any split gives the same bits). Concurrent callers on one
+ * half pass distinct scratch `slot`s (kernel 'wasm').
  *
  * solver 'cg': the conjugate-gradient method of Takács, Pilászy & Tikk ("Applications of the
  * Conjugate Gradient Method for Implicit Feedback Collaborative Filtering", RecSys 2011) as in
@@ -65,8 +111,10 @@ export interface AlsHalf {
  * solver 'cholesky': forms Aᵤ and solves exactly with ml-matrix's CholeskyDecomposition (slow;
  * tests and small data). Rows without entries get zero factors (as implicit).
  *
+ * kernel 'wasm' runs the same CG in WebAssembly SIMD, float32 (src/internal/als-wasm.ts).
+ *
  * Also writes the partial Gramians (and loss sums) of the blocks it covers: `from` must be a
- * multiple of ALS_ROW_BLOCK and `to` one too or `rows`, so blocks are never shared.
+ * multiple of `blockRows` and `to` one too or `rows`, so blocks are never shared.
  *
  * Throws INVALID_ARGUMENT for a misaligned or out-of-range row range; DIVERGED when a Cholesky
  * factorization fails (A not positive definite: λ = 0 on degenerate data).
@@ -74,22 +122,29 @@ export interface AlsHalf {
  * @example
  * alsSolveRows(half, 0, half.rows);
  */
-export function alsSolveRows(half: AlsHalf, from: number, to: number): void {
-  const { rows, factors: f } = half;
+export function alsSolveRows(half: AlsHalf, from: number, to: number, slot = 0): void {
+  const { rows, factors: f, blockRows } = half;
   if (
     !Number.isInteger(from) ||
     !Number.isInteger(to) ||
     from < 0 ||
     to > rows ||
     from > to ||
-    from % ALS_ROW_BLOCK !== 0 ||
-    (to % ALS_ROW_BLOCK !== 0 && to !== rows)
+    from % blockRows !== 0 ||
+    (to % blockRows !== 0 && to !== rows)
   ) {
     throw invalidArgument(
       'factorization/alsSolveRows',
-      `row range must lie in 0..${rows} with ends on multiples of ${ALS_ROW_BLOCK} (or rows)`,
+      `row range must lie in 0..${rows} with ends on multiples of ${blockRows} (or rows)`,
       { from, to },
     );
+  }
+  if (half.kernel === 'wasm' && half.solver === 'cg') {
+    if (half.memory === null || half.scratch === null) {
+      throw invalidArgument('factorization/alsSolveRows', "kernel 'wasm' needs the half's memory and scratch", slot);
+    }
+    solveRowsWasm({ ...half, memory: half.memory, scratch: half.scratch }, from, to, slot);
+    return;
   }
   const scratch = new Float64Array(5 * f);
   const xv = scratch.subarray(0, f);
@@ -98,9 +153,9 @@ export function alsSolveRows(half: AlsHalf, from: number, to: number): void {
   const ap = scratch.subarray(3 * f, 4 * f);
   const b = scratch.subarray(4 * f, 5 * f);
   const { x, gramPartials, lossPartials } = half;
-  for (let block = from; block < to; block += ALS_ROW_BLOCK) {
-    const blockEnd = Math.min(to, block + ALS_ROW_BLOCK);
-    const b0 = block / ALS_ROW_BLOCK;
+  for (let block = from; block < to; block += blockRows) {
+    const blockEnd = Math.min(to, block + blockRows);
+    const b0 = block / blockRows;
     const partial = gramPartials.subarray(b0 * f * f, (b0 + 1) * f * f);
     partial.fill(0);
     let loss = 0;
@@ -318,15 +373,16 @@ export function sumGramPartials(partials: Float64Array, blocks: number, f: numbe
 }
 
 /**
- * XᵀX of a rows × f factor matrix, summed over the same ALS_ROW_BLOCK blocks as
- * {@link alsSolveRows} (so it equals what a solve pass would report for these factors).
+ * XᵀX of a rows × f factor matrix, summed over the same blocks as {@link alsSolveRows} (so it
+ * equals what a solve pass of the 'js' kernel would report for these factors).
  */
 export function gramOf(x: Float32Array, rows: number, f: number): Float64Array {
-  const blocks = Math.ceil(rows / ALS_ROW_BLOCK);
+  const blockRows = alsBlockRows(rows);
+  const blocks = Math.ceil(rows / blockRows);
   const partials = new Float64Array(blocks * f * f);
   for (let b = 0; b < blocks; b++) {
     const partial = partials.subarray(b * f * f, (b + 1) * f * f);
-    for (let u = b * ALS_ROW_BLOCK, end = Math.min(rows, u + ALS_ROW_BLOCK); u < end; u++) {
+    for (let u = b * blockRows, end = Math.min(rows, u + blockRows); u < end; u++) {
       addUpperOuter(partial, x, u * f, f);
     }
   }

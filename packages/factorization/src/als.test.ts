@@ -1,8 +1,68 @@
 import { type Coo, type Csr, cooToCsr, createRng, ErrorCode, isEncoreError } from '@encore/core';
 import { describe, expect, it } from 'vitest';
 import { als, DEFAULT_ALS_PARAMS, fitAls, recalculateItem, recalculateUser } from './als.js';
-import { ALS_ROW_BLOCK, type AlsHalf, alsSolveRows, gramOf } from './als-kernel.js';
+import { ALS_ROW_BLOCK, type AlsHalf, type AlsKernel, alsSolveRows, gramOf } from './als-kernel.js';
 import { recommendItems, similarItems } from './factor-model.js';
+import { alsScratchFloats, alsWasmUnavailableReason } from './internal/als-wasm.js';
+import { WasmArena } from './internal/wasm.js';
+
+/** The WebAssembly kernel must be built for these tests (npm test builds first); say so if not. */
+const wasmMissing = alsWasmUnavailableReason();
+if (wasmMissing !== '') throw new Error(`factorization tests need the WebAssembly ALS kernel: ${wasmMissing}`);
+
+/** An AlsHalf over copies of the given arrays, in an arena for the 'wasm' kernel. */
+function makeHalf(
+  kernel: AlsKernel,
+  solver: 'cg' | 'cholesky',
+  matrix: Csr,
+  y: Float32Array,
+  x: Float32Array,
+  f: number,
+  options: { regularization: number; alpha: number; binary: boolean; cgSteps: number },
+): AlsHalf {
+  const arena = kernel === 'wasm' ? new WasmArena() : null;
+  const copy = <T extends Float32Array | Int32Array | Float64Array>(src: T): T => {
+    const out = (
+      arena === null
+        ? new (src.constructor as new (n: number) => T)(src.length)
+        : src instanceof Float64Array
+          ? arena.float64(src.length)
+          : src instanceof Int32Array
+            ? arena.int32(src.length)
+            : arena.float32(src.length)
+    ) as T;
+    out.set(src);
+    return out;
+  };
+  return {
+    rows: matrix.rows,
+    factors: f,
+    indptr: copy(matrix.indptr),
+    indices: copy(matrix.indices),
+    data: copy(matrix.data),
+    x: copy(x),
+    y: copy(y),
+    gram: copy(gramOf(y, matrix.cols, f)),
+    ...options,
+    solver,
+    kernel,
+    blockRows: ALS_ROW_BLOCK,
+    memory: arena?.memory ?? null,
+    scratch: arena?.float32(alsScratchFloats(f)) ?? null,
+    gramPartials: copy(new Float64Array(Math.ceil(matrix.rows / ALS_ROW_BLOCK) * f * f)),
+    lossPartials: copy(new Float64Array(Math.ceil(matrix.rows / ALS_ROW_BLOCK))),
+  };
+}
+
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let norm = 0;
+  for (let k = 0; k < a.length; k++) {
+    diff += (a[k]! - b[k]!) ** 2;
+    norm += b[k]! ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
 
 /** Planted clusters: user u belongs to cluster u % clusters and picks items mostly from that cluster. */
 export function plantedMatrix(users: number, items: number, clusters: number, perUser: number, seed: number): Csr {
@@ -76,60 +136,73 @@ function overlap(a: Int32Array, b: Int32Array): number {
 const SMALL = Object.freeze({ factors: 8, regularization: 1, alpha: 4, iterations: 10 });
 
 describe('alsSolveRows', () => {
-  it('the CG solution is within 1e-3 relative of the Cholesky one', () => {
-    const matrix = plantedMatrix(130, 60, 4, 12, 7);
-    const f = 16;
-    const rng = createRng(3);
-    const y = Float32Array.from({ length: matrix.cols * f }, () => rng.next() * 0.3);
-    const x0 = Float32Array.from({ length: matrix.rows * f }, () => rng.next() * 0.3);
-    const half = (solver: 'cg' | 'cholesky', x: Float32Array): AlsHalf => ({
-      rows: matrix.rows,
-      factors: f,
-      indptr: matrix.indptr,
-      indices: matrix.indices,
-      data: matrix.data,
-      x,
-      y,
-      gram: gramOf(y, matrix.cols, f),
-      regularization: 0.5,
-      alpha: 2,
-      binary: false,
-      cgSteps: 3,
-      solver,
-      gramPartials: new Float64Array(Math.ceil(matrix.rows / ALS_ROW_BLOCK) * f * f),
-      lossPartials: null,
-    });
-    const exact = x0.slice();
-    alsSolveRows(half('cholesky', exact), 0, matrix.rows);
-    // Warm-started CG: 3 steps per pass, as during training; a few passes converge.
-    const cg = x0.slice();
-    const cgHalf = half('cg', cg);
-    for (let pass = 0; pass < 8; pass++) alsSolveRows(cgHalf, 0, matrix.rows);
-    let worst = 0;
-    for (let u = 0; u < matrix.rows; u++) {
-      let diff = 0;
-      let norm = 0;
-      for (let j = 0; j < f; j++) {
-        diff += (cg[u * f + j]! - exact[u * f + j]!) ** 2;
-        norm += exact[u * f + j]! ** 2;
+  const matrix = plantedMatrix(130, 60, 4, 12, 7);
+  const OPTIONS = { regularization: 0.5, alpha: 2, binary: false, cgSteps: 3 };
+
+  for (const kernel of ['js', 'wasm'] as const) {
+    it(`the CG solution (${kernel}) is within 1e-3 relative of the Cholesky one`, () => {
+      const f = 16;
+      const rng = createRng(3);
+      const y = Float32Array.from({ length: matrix.cols * f }, () => rng.next() * 0.3);
+      const x0 = Float32Array.from({ length: matrix.rows * f }, () => rng.next() * 0.3);
+      const exact = makeHalf('js', 'cholesky', matrix, y, x0, f, OPTIONS);
+      alsSolveRows(exact, 0, matrix.rows);
+      // Warm-started CG: 3 steps per pass, as during training; a few passes converge.
+      const cg = makeHalf(kernel, 'cg', matrix, y, x0, f, OPTIONS);
+      for (let pass = 0; pass < 8; pass++) alsSolveRows(cg, 0, matrix.rows);
+      let worst = 0;
+      for (let u = 0; u < matrix.rows; u++) {
+        const row = (x: Float32Array) => x.subarray(u * f, (u + 1) * f);
+        worst = Math.max(worst, relativeError(row(cg.x), row(exact.x)));
       }
-      worst = Math.max(worst, Math.sqrt(diff / norm));
-    }
-    expect(worst).toBeLessThan(1e-3);
-    // One pass of 3 steps from a cold start is already a usable approximation (implicit's default).
-    const once = x0.slice();
-    alsSolveRows(half('cg', once), 0, matrix.rows);
-    let diff = 0;
-    let norm = 0;
-    for (let k = 0; k < once.length; k++) {
-      diff += (once[k]! - exact[k]!) ** 2;
-      norm += exact[k]! ** 2;
-    }
-    expect(Math.sqrt(diff / norm)).toBeLessThan(0.2);
+      expect(worst).toBeLessThan(1e-3);
+      // One pass of 3 steps from a cold start is already a usable approximation (implicit's default).
+      const once = makeHalf(kernel, 'cg', matrix, y, x0, f, OPTIONS);
+      alsSolveRows(once, 0, matrix.rows);
+      expect(relativeError(once.x, exact.x)).toBeLessThan(0.2);
+    });
+  }
+
+  for (const f of [16, 7]) {
+    it(`the wasm kernel computes what the js kernel does (f = ${f}), Gramians and losses included`, () => {
+      const rng = createRng(11);
+      const y = Float32Array.from({ length: matrix.cols * f }, () => rng.next() * 0.3);
+      const x0 = Float32Array.from({ length: matrix.rows * f }, () => rng.next() * 0.3);
+      for (const binary of [false, true]) {
+        const js = makeHalf('js', 'cg', matrix, y, x0, f, { ...OPTIONS, binary });
+        const wasm = makeHalf('wasm', 'cg', matrix, y, x0, f, { ...OPTIONS, binary });
+        // rows 64.. only: the first block is left as it was by both
+        alsSolveRows(js, 64, matrix.rows);
+        alsSolveRows(wasm, 64, matrix.rows);
+        expect(relativeError(wasm.x, js.x)).toBeLessThan(1e-5);
+        expect(Array.from(wasm.x.subarray(0, 64 * f))).toEqual(Array.from(x0.subarray(0, 64 * f)));
+        for (let b = 1; b < js.lossPartials!.length; b++) {
+          expect(Math.abs(wasm.lossPartials![b]! - js.lossPartials![b]!)).toBeLessThan(1e-4 * js.lossPartials![b]!);
+          for (let i = 0; i < f; i++) {
+            for (let j = i; j < f; j++) {
+              const k = b * f * f + i * f + j;
+              expect(Math.abs(wasm.gramPartials[k]! - js.gramPartials[k]!)).toBeLessThan(
+                1e-4 * (1 + Math.abs(js.gramPartials[k]!)),
+              );
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('the wasm kernel refuses arrays outside its memory and missing scratch', () => {
+    const f = 4;
+    const y = new Float32Array(matrix.cols * f).fill(0.1);
+    const x0 = new Float32Array(matrix.rows * f).fill(0.1);
+    const half = makeHalf('wasm', 'cg', matrix, y, x0, f, OPTIONS);
+    expect(() => alsSolveRows({ ...half, x: new Float32Array(matrix.rows * f) }, 0, matrix.rows)).toThrow(RangeError);
+    expect(codeOf(() => alsSolveRows({ ...half, scratch: null }, 0, matrix.rows))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(() => alsSolveRows(half, 0, matrix.rows, 1)).toThrow(RangeError);
   });
 
   it('rejects row ranges that split a block', () => {
-    const half = { rows: 200, factors: 2 } as AlsHalf;
+    const half = { rows: 200, factors: 2, blockRows: ALS_ROW_BLOCK } as AlsHalf;
     expect(codeOf(() => alsSolveRows(half, 1, 64))).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(codeOf(() => alsSolveRows(half, 0, 65))).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(codeOf(() => alsSolveRows(half, 0, 201))).toBe(ErrorCode.INVALID_ARGUMENT);

@@ -15,15 +15,21 @@ import {
   transposeCsr,
 } from '@encore/core';
 import {
-  ALS_ROW_BLOCK,
+  ALS_KERNELS,
   ALS_SOLVERS,
   type AlsHalf,
+  type AlsKernel,
+  type AlsKernelChoice,
   type AlsSolver,
+  alsBlockRows,
   alsSolveRows,
   gramOf,
+  resolveAlsKernel,
   sumGramPartials,
 } from './als-kernel.js';
 import { type FactorModel, type FactorRecommender, toRecommender } from './factor-model.js';
+import { alsScratchFloats } from './internal/als-wasm.js';
+import { WasmArena } from './internal/wasm.js';
 
 /** How a stored value r becomes the confidence 1 + α·r: the value itself, or 1 for every r > 0. */
 export const ALS_AFFINITIES = Object.freeze(['value', 'binary'] as const);
@@ -43,6 +49,8 @@ export type AlsParams = {
   readonly cgSteps: number;
   /** 'cg' (default) or the exact 'cholesky' (slow; tests and small data). */
   readonly solver: AlsSolver;
+  /** Who runs CG: 'auto' (default: WebAssembly SIMD where it can run, else TypeScript), 'wasm' or 'js'. */
+  readonly kernel: AlsKernelChoice;
   /** r = the matrix value ('value') or 1 ('binary', default). */
   readonly affinity: AlsAffinity;
   /** Seed of the initial factors (default 42). */
@@ -58,6 +66,7 @@ export const DEFAULT_ALS_PARAMS: Readonly<AlsParams> = Object.freeze({
   iterations: 15,
   cgSteps: 3,
   solver: 'cg',
+  kernel: 'auto',
   affinity: 'binary',
   seed: 42,
   threads: 1,
@@ -83,6 +92,8 @@ export interface AlsIteration {
 export interface AlsModel extends FactorModel {
   readonly algorithm: 'als';
   readonly params: Readonly<AlsParams>;
+  /** The kernel that ran ('wasm' or 'js'; see ALS_KERNELS). */
+  readonly kernel: AlsKernel;
   /** One entry per iteration. */
   readonly history: readonly AlsIteration[];
 }
@@ -92,8 +103,8 @@ export interface AlsFitOptions extends FitContext {
   readonly onIteration?: ((iteration: AlsIteration) => void) | undefined;
 }
 
-/** Where a fit's arrays live (ordinary memory by default; SharedArrayBuffers for workers). */
-export interface AlsMemory {
+/** Where a fit's arrays live. */
+interface AlsMemory {
   float32(length: number): Float32Array;
   float64(length: number): Float64Array;
   int32(length: number): Int32Array;
@@ -104,6 +115,21 @@ const ORDINARY_MEMORY: AlsMemory = Object.freeze({
   float64: (n: number) => new Float64Array(n),
   int32: (n: number) => new Int32Array(n),
 });
+
+/** SharedArrayBuffer-backed arrays: handed to a worker, they are shared, not copied. */
+const SHARED_MEMORY: AlsMemory = Object.freeze({
+  float32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
+  float64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
+  int32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
+});
+
+/** How the halves of a fit will be solved. */
+export interface AlsFitPlan {
+  /** Callers solving the same half at once (each gets its own scratch slot); default 1. */
+  readonly slots: number;
+  /** The 'js' kernel's arrays on SharedArrayBuffers (for workers); the 'wasm' kernel's always are. */
+  readonly shared: boolean;
+}
 
 /**
  * Resolves and validates ALS hyperparameters (defaults from `defaults`, DEFAULT_ALS_PARAMS
@@ -123,6 +149,7 @@ export function resolveAlsParams(
     iterations: checkInteger(where, 'iterations', o.iterations ?? d.iterations, 0, 100_000),
     cgSteps: checkInteger(where, 'cgSteps', o.cgSteps ?? d.cgSteps, 1, 4096),
     solver: checkOneOf(where, 'solver', o.solver ?? d.solver, ALS_SOLVERS),
+    kernel: checkOneOf(where, 'kernel', o.kernel ?? d.kernel, ALS_KERNELS),
     affinity: checkOneOf(where, 'affinity', o.affinity ?? d.affinity, ALS_AFFINITIES),
     seed: checkNumber(where, 'seed', o.seed ?? d.seed),
     threads: checkInteger(where, 'threads', o.threads ?? d.threads, 1, 1024),
@@ -134,7 +161,8 @@ export function resolveAlsParams(
  * caller to solve — all rows, e.g. with `alsSolveRows(half, 0, half.rows)` or split over workers —
  * and resumes to reduce the Gramians, compute the loss and check for divergence; it returns the
  * model. `fitAls` drives it on the calling thread, @encore/workers' `fitAlsParallel` on a pool, so
- * both follow the same arithmetic and give the same bits.
+ * both follow the same arithmetic and give the same bits. For the 'wasm' kernel every array lives
+ * in one shared WebAssembly memory (the halves carry it) with `plan.slots` scratch slots.
  *
  * Throws as {@link fitAls}.
  */
@@ -142,11 +170,14 @@ export function* alsFitSteps(
   matrix: Csr,
   params: Readonly<AlsParams>,
   options: AlsFitOptions = {},
-  memory: AlsMemory = ORDINARY_MEMORY,
+  plan: AlsFitPlan = { slots: 1, shared: false },
 ): Generator<AlsHalf, AlsModel, void> {
   const where = 'factorization/fitAls';
   checkCsr(where, 'matrix', matrix, true);
   const { factors: f, iterations, regularization, alpha } = params;
+  const kernel = resolveAlsKernel(where, params.kernel, params.solver);
+  const arena = kernel === 'wasm' ? new WasmArena() : null;
+  const memory: AlsMemory = arena ?? (plan.shared ? SHARED_MEMORY : ORDINARY_MEMORY);
   const users = matrix.rows;
   const items = matrix.cols;
   const binary = params.affinity === 'binary';
@@ -184,15 +215,28 @@ export function* alsFitSteps(
   }
   const normaliser = confidence + users * items - positives;
 
-  const userBlocks = Math.ceil(users / ALS_ROW_BLOCK);
-  const itemBlocks = Math.ceil(items / ALS_ROW_BLOCK);
+  const userBlockRows = alsBlockRows(users);
+  const itemBlockRows = alsBlockRows(items);
+  const userBlocks = Math.ceil(users / userBlockRows);
+  const itemBlocks = Math.ceil(items / itemBlockRows);
   const itemGram = memory.float64(f * f);
   const userGram = memory.float64(f * f);
   itemGram.set(gramOf(itemFactors, items, f));
-  const common = { factors: f, regularization, alpha, binary, cgSteps: params.cgSteps, solver: params.solver };
+  const common = {
+    factors: f,
+    regularization,
+    alpha,
+    binary,
+    cgSteps: params.cgSteps,
+    solver: params.solver,
+    kernel,
+    memory: arena?.memory ?? null,
+    scratch: arena?.float32(plan.slots * alsScratchFloats(f)) ?? null,
+  };
   const userHalf: AlsHalf = {
     ...common,
     ...userSide,
+    blockRows: userBlockRows,
     rows: users,
     x: userFactors,
     y: itemFactors,
@@ -203,6 +247,7 @@ export function* alsFitSteps(
   const itemHalf: AlsHalf = {
     ...common,
     ...itemSide,
+    blockRows: itemBlockRows,
     rows: items,
     x: itemFactors,
     y: userFactors,
@@ -243,14 +288,16 @@ export function* alsFitSteps(
     onIteration?.(report);
     onProgress?.(iteration / iterations, `iteration ${iteration}/${iterations}`);
   }
+  // Factors leave the arena (so its memory can go) as ordinary arrays.
   return Object.freeze({
     algorithm: 'als',
     params,
+    kernel,
     factors: f,
     users,
     items,
-    userFactors,
-    itemFactors,
+    userFactors: arena === null ? userFactors : userFactors.slice(),
+    itemFactors: arena === null ? itemFactors : itemFactors.slice(),
     history: Object.freeze(history),
   });
 }
@@ -386,6 +433,10 @@ function foldIn(
       binary: params.affinity === 'binary',
       cgSteps: params.cgSteps,
       solver: 'cholesky',
+      kernel: 'js',
+      blockRows: 1,
+      memory: null,
+      scratch: null,
       gramPartials: new Float64Array(f * f),
       lossPartials: null,
     },

@@ -1,0 +1,126 @@
+/**
+ * What Encore's WebAssembly kernels share: loading a compiled module from wasm/ (built by
+ * AssemblyScript from assembly/ at build time) and the shared linear memory a kernel works in.
+ *
+ * A job lays every array its kernel touches into one shared `WebAssembly.Memory` (a
+ * {@link WasmArena}); each thread instantiates the module over that memory and passes byte
+ * offsets, so nothing is copied between calls or threads. The modules have no data segment and no
+ * heap of their own: instantiating one over a memory in use never writes to it.
+ */
+import { readFileSync } from 'node:fs';
+
+/**
+ * The parts of the WebAssembly API used here, typed locally: @types/node 20 does not declare the
+ * `WebAssembly` global (TypeScript's lib.dom does, and this package is not for browsers).
+ */
+export interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+export interface WasmModule {
+  readonly kind?: never;
+}
+interface WasmApi {
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+  validate(bytes: Uint8Array): boolean;
+}
+export const wasm = (globalThis as unknown as { readonly WebAssembly: WasmApi }).WebAssembly;
+
+/** 64 KiB WebAssembly pages; a wasm32 memory holds at most 65,536 of them (4 GiB). */
+const PAGE = 65_536;
+const MAX_PAGES = 65_536;
+
+/** A compiled module, or why it cannot run here. */
+export type WasmLoad =
+  | { readonly module: WasmModule; readonly reason: '' }
+  | { readonly module: null; readonly reason: string };
+
+const loaded = new Map<string, WasmLoad>();
+
+/**
+ * Compiles wasm/<name>.wasm once per thread. The module is null when the file is not built or this
+ * runtime lacks WebAssembly SIMD or shared memory; `reason` says which.
+ */
+export function loadWasm(name: string): WasmLoad {
+  const cached = loaded.get(name);
+  if (cached !== undefined) return cached;
+  // Resolved from src/internal and from dist/internal alike.
+  const file = new URL(`../../wasm/${name}.wasm`, import.meta.url);
+  let result: WasmLoad;
+  let bytes: Uint8Array | null = null;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    result = { module: null, reason: `${file.pathname} not found (build @encore/factorization: npm run build)` };
+  }
+  if (bytes !== null) {
+    result =
+      wasm === undefined || typeof SharedArrayBuffer !== 'function' || !wasm.validate(bytes)
+        ? { module: null, reason: 'this runtime lacks WebAssembly SIMD or threads (shared memory)' }
+        : { module: new wasm.Module(bytes), reason: '' };
+  }
+  loaded.set(name, result!);
+  return result!;
+}
+
+/**
+ * Instantiates `module` over `memory` and checks that every array is a view inside it. Throws
+ * RangeError for an array outside the memory (a caller bug, not bad user input).
+ */
+export function instantiateOver(
+  module: WasmModule,
+  memory: WasmMemory,
+  arrays: readonly ArrayBufferView[],
+): { readonly exports: unknown } {
+  const size = memory.buffer.byteLength;
+  for (const array of arrays) {
+    if (!(array.buffer instanceof SharedArrayBuffer) || array.byteOffset + array.byteLength > size) {
+      throw new RangeError('factorization: an array handed to a WebAssembly kernel is not in its memory');
+    }
+  }
+  return new wasm.Instance(module, { env: { memory } });
+}
+
+/**
+ * A bump allocator over a shared, growable WebAssembly memory: the arrays of one ALS fit. Arrays
+ * are 16-byte aligned (one SIMD lane group); offset 0 is never handed out. Views made before the
+ * memory grows stay valid (a shared memory never moves).
+ */
+export class WasmArena {
+  readonly memory: WasmMemory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  #top = 16;
+
+  #allocate(bytes: number): number {
+    const at = (this.#top + 15) & ~15;
+    const top = at + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (top > have) {
+      const pages = Math.ceil((top - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) {
+        throw new RangeError(`the arrays need ${top} bytes; a WebAssembly memory holds at most 4 GiB`);
+      }
+      this.memory.grow(pages);
+    }
+    this.#top = top;
+    return at;
+  }
+
+  // Arrow properties, so `arena.float32` can be passed around unbound. The offset is taken before
+  // `memory.buffer` is read: allocating may grow the memory, and only the new buffer spans it.
+  readonly float32 = (length: number): Float32Array => {
+    const at = this.#allocate(4 * length);
+    return new Float32Array(this.memory.buffer, at, length);
+  };
+
+  readonly float64 = (length: number): Float64Array => {
+    const at = this.#allocate(8 * length);
+    return new Float64Array(this.memory.buffer, at, length);
+  };
+
+  readonly int32 = (length: number): Int32Array => {
+    const at = this.#allocate(4 * length);
+    return new Int32Array(this.memory.buffer, at, length);
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The one entry point of every pool worker: runs a task by its `kind`. Imports only kernels (the
+ * ALS solver, the scoring kernel), never tfjs: @tensorflow/tfjs-node breaks from the second worker
+ * thread on, and a worker needs none of the model code around the kernels.
+ */
+import solveAlsRange, { type AlsTask, type AlsTaskResult } from './als-worker.js';
+
+/** A task of any kind a pool worker runs. */
+export type PoolTask = { readonly kind: 'als' } & AlsTask;
+
+/** What a task of each kind resolves to. */
+export type PoolTaskResult<T extends PoolTask> = T extends { kind: 'als' } ? AlsTaskResult : never;
+
+export default function runTask(task: PoolTask): unknown {
+  switch (task.kind) {
+    case 'als':
+      return solveAlsRange(task);
+    default:
+      throw new TypeError(`workers: unknown task kind ${JSON.stringify((task as { kind?: unknown }).kind)}`);
+  }
+}
