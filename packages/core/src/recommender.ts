@@ -23,6 +23,11 @@ export interface Model {
   readonly algorithm: string;
   /** The resolved hyperparameters the model was fitted with (JSON-serializable). */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * What actually ran where a choice was made at run time (JSON-serializable), e.g. the ALS kernel
+   * `{ kernel: 'wasm' }` or BPR's `{ backend: 'typed-arrays' }`; reports print it beside the params.
+   */
+  readonly runtime?: Readonly<Record<string, string>> | undefined;
   readonly customers: number;
   readonly items: number;
   /**

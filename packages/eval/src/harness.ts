@@ -35,6 +35,8 @@ export interface Evaluation {
   readonly algorithm: string;
   /** The model's resolved hyperparameters. */
   readonly params: Readonly<Record<string, unknown>>;
+  /** What ran where a choice was made at run time (the model's `runtime`; {} when it has none). */
+  readonly runtime: Readonly<Record<string, string>>;
   readonly k: number;
   readonly metrics: RankingMetrics;
   /** Customers evaluated (≥ 1 test item). */
@@ -118,6 +120,7 @@ export async function evaluate(
   return {
     algorithm: model.algorithm,
     params: model.params,
+    runtime: model.runtime ?? {},
     k,
     metrics,
     users: metrics.users,

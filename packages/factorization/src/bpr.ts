@@ -236,6 +236,7 @@ export function bprRecommender(model: BprModel): BprRecommender {
   return Object.freeze({
     algorithm: 'bpr',
     params: model.params,
+    runtime: Object.freeze({ backend: model.backend }),
     customers: model.customers,
     items,
     model,

@@ -237,6 +237,16 @@ export interface FactorRecommender<M extends FactorModel = FactorModel> extends 
   readonly model: M;
 }
 
+/** The run-time choices a factor model records (ALS `kernel`, BPR `backend`). */
+function runtimeOf(model: FactorModel): Readonly<Record<string, string>> {
+  const runtime: Record<string, string> = {};
+  for (const key of ['kernel', 'backend'] as const) {
+    const value = (model as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'string') runtime[key] = value;
+  }
+  return Object.freeze(runtime);
+}
+
 /**
  * Wraps a fitted FactorModel in core's `Model` contract (`recommend` = {@link recommendItems}).
  *
@@ -248,6 +258,7 @@ export function toRecommender<M extends FactorModel>(model: M): FactorRecommende
   return Object.freeze({
     algorithm: model.algorithm,
     params: model.params,
+    runtime: runtimeOf(model),
     customers: model.users,
     items: model.items,
     model,

@@ -55,7 +55,12 @@ export interface EvalResult {
     readonly train: number;
     readonly test: number;
   };
-  readonly algorithm: { readonly name: string; readonly params: Readonly<Record<string, unknown>> };
+  readonly algorithm: {
+    readonly name: string;
+    readonly params: Readonly<Record<string, unknown>>;
+    /** What ran where a choice was made at run time (e.g. the ALS kernel, the BPR backend). */
+    readonly runtime: Readonly<Record<string, string>>;
+  };
   readonly k: number;
   readonly metrics: Metrics;
   readonly evaluatedUsers: number;
@@ -187,7 +192,7 @@ export async function runEval(options: EvalOptions, progress: Progress): Promise
       train: train.row.length,
       test: test.row.length,
     },
-    algorithm: { name: algorithm.name, params: outcome.params },
+    algorithm: { name: algorithm.name, params: outcome.params, runtime: outcome.runtime },
     k: options.k,
     metrics: outcome.metrics,
     evaluatedUsers: outcome.users,

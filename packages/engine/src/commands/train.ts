@@ -38,6 +38,8 @@ export interface TrainResult {
   /** Factor models (als, bpr): customers and latent factors. */
   readonly customers?: number;
   readonly factors?: number;
+  /** Factor models: what ran where a choice was made at run time (ALS `kernel`, BPR `backend`). */
+  readonly runtime?: Readonly<Record<string, string>>;
   readonly seconds: number;
   readonly loadSeconds: number;
   readonly peakRssMb: number;
@@ -83,10 +85,16 @@ export async function runTrain(options: TrainOptions, progress: Progress): Promi
       { kind: algorithm, params: data.model.params, createdAt: new Date().toISOString(), data },
       { ...summary, source: { path: options.data, format: options.format, events: data.events } },
     );
+    const runtime: Record<string, string> = {};
+    for (const key of ['kernel', 'backend']) {
+      const value = (data.model as unknown as Record<string, unknown>)[key];
+      if (typeof value === 'string') runtime[key] = value;
+    }
     return {
       model: path,
       algorithm,
       ...summary,
+      runtime,
       seconds: round(seconds),
       loadSeconds: round(loadSeconds),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
