@@ -33,6 +33,12 @@ export const ErrorCode = Object.freeze({
   DIVERGED: 'DIVERGED',
   /** A capacity limit was reached (e.g. more than 2^31 - 1 rows in one matrix). */
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** Another writer holds a cache namespace (publish lock taken, or this writer's lease lost). */
+  CACHE_CONFLICT: 'CACHE_CONFLICT',
+  /** A cache's own bookkeeping (version pointer, publish state) is unreadable or foreign. */
+  CACHE_FORMAT: 'CACHE_FORMAT',
+  /** A worker task failed for good (its thread died on every retry). */
+  WORKER_FAILED: 'WORKER_FAILED',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

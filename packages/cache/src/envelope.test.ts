@@ -1,0 +1,144 @@
+import { crc32 } from 'node:zlib';
+import { createRng } from '@encore/core';
+import { Packr, pack, unpack } from 'msgpackr';
+import { describe, expect, it } from 'vitest';
+import { CACHE_FORMAT_VERSION, decodeCacheValue, encodeCacheValue, type RankedItems } from './envelope.js';
+
+const HEADER = 16;
+
+function randomScores(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  // Every bit pattern, NaN payloads and subnormals included: the round trip must be bit-exact.
+  return new Float32Array(Uint32Array.from({ length: n }, () => rng.uint32()).buffer);
+}
+
+/** Wraps an arbitrary payload in a valid header (right magic, version, kind, length and CRC). */
+function withHeader(payload: Buffer, kind = 1, version = CACHE_FORMAT_VERSION): Buffer {
+  const header = Buffer.alloc(HEADER);
+  header.write('ENCC', 0, 'ascii');
+  header.writeUInt8(version, 4);
+  header.writeUInt8(kind, 5);
+  header.writeUInt32LE(payload.length, 8);
+  header.writeUInt32LE(crc32(payload), 12);
+  return Buffer.concat([header, payload]);
+}
+
+describe('cache value envelope', () => {
+  it("msgpackr's default pack does not round-trip a Float32Array (why the codec uses structuredClone)", () => {
+    const back = unpack(pack(Float32Array.of(1.5, 2.5)));
+    expect(back).not.toBeInstanceOf(Float32Array);
+  });
+
+  it('round-trips ranked items bit-exactly, for every kind of ranked list', () => {
+    const scores = randomScores(1000, 1);
+    const ids = Array.from({ length: 1000 }, (_, i) => `sku-${i}-ü🛒`);
+    for (const kind of ['recommendations', 'together', 'list'] as const) {
+      const decoded = decodeCacheValue(kind, encodeCacheValue(kind, { ids, scores }));
+      if (!decoded.ok) throw new Error(decoded.detail);
+      expect(decoded.value.ids).toEqual(ids);
+      expect(decoded.value.scores).toBeInstanceOf(Float32Array);
+      const out = decoded.value.scores;
+      expect(Buffer.from(out.buffer, out.byteOffset, out.byteLength).equals(Buffer.from(scores.buffer))).toBe(true);
+    }
+    const empty = decodeCacheValue('list', encodeCacheValue('list', { ids: [], scores: new Float32Array(0) }));
+    expect(empty.ok && empty.value.ids).toEqual([]);
+  });
+
+  it('round-trips model metadata: Int32Array, Float64Array, Map (keys kept apart from objects), Date, nesting', () => {
+    const meta = {
+      name: 'als',
+      counts: Int32Array.of(-1, 0, 2147483647),
+      factors: Float64Array.of(Math.E, -0, Number.NaN),
+      byCategory: new Map<string, unknown>([
+        ['shoes', { top: ['a'] }],
+        ['constructor', 1],
+      ]),
+      at: new Date(86_400_000),
+      nested: { list: [1, 'two', null, true] },
+    };
+    const decoded = decodeCacheValue('model', encodeCacheValue('model', meta));
+    if (!decoded.ok) throw new Error(decoded.detail);
+    expect(decoded.value).toEqual(meta);
+    expect(decoded.value.counts).toBeInstanceOf(Int32Array);
+    expect(decoded.value.factors).toBeInstanceOf(Float64Array);
+    expect(decoded.value.byCategory).toBeInstanceOf(Map);
+    expect(decoded.value.at).toBeInstanceOf(Date);
+  });
+
+  it('decodes with a fresh Packr (another process) after many values were packed, and from unaligned bytes', () => {
+    let last: Buffer = Buffer.alloc(0);
+    for (let i = 0; i < 50; i++) last = encodeCacheValue('together', { ids: [`i${i}`], scores: Float32Array.of(i) });
+    const fresh = new Packr({ structuredClone: true, mapsAsObjects: false });
+    const [ids, scores] = fresh.unpack(last.subarray(HEADER)) as [string[], Float32Array];
+    expect(ids).toEqual(['i49']);
+    expect(scores).toEqual(Float32Array.of(49));
+    const unaligned = Buffer.alloc(last.length + 3);
+    last.copy(unaligned, 3);
+    const decoded = decodeCacheValue('together', unaligned.subarray(3));
+    expect(decoded.ok && [...decoded.value.scores]).toEqual([49]);
+  });
+
+  it('gives typed arrays that are copies, not views of the bytes read', () => {
+    const bytes = encodeCacheValue('recommendations', { ids: ['a', 'b'], scores: Float32Array.of(1, 2) });
+    const decoded = decodeCacheValue('recommendations', bytes);
+    bytes.fill(0);
+    expect(decoded.ok && [...decoded.value.scores]).toEqual([1, 2]);
+  });
+
+  it('turns anything but a whole value of this format and kind into a miss with a reason', () => {
+    const good = encodeCacheValue('recommendations', { ids: ['a'], scores: Float32Array.of(1) });
+    const flip = (at: number): Buffer => {
+      const copy = Buffer.from(good);
+      copy[at]! ^= 0x40;
+      return copy;
+    };
+    const cases: [string, Uint8Array, string][] = [
+      ['empty', Buffer.alloc(0), 'foreign'],
+      ['text', Buffer.from('["a",1]'), 'foreign'],
+      ['raw msgpack', pack({ ids: ['a'], scores: [1] }), 'foreign'],
+      ['magic only', Buffer.from('ENCC'), 'corrupt'],
+      ['header cut', good.subarray(0, HEADER - 1), 'corrupt'],
+      ['payload cut', good.subarray(0, good.length - 1), 'corrupt'],
+      ['trailing byte', Buffer.concat([good, Buffer.from([0])]), 'corrupt'],
+      ['payload bit flip', flip(good.length - 2), 'corrupt'],
+      ['older version', withHeader(good.subarray(HEADER), 1, 0), 'version'],
+      ['newer version', withHeader(good.subarray(HEADER), 1, CACHE_FORMAT_VERSION + 1), 'version'],
+      ['other kind', withHeader(good.subarray(HEADER), 2), 'corrupt'],
+      ['unknown kind', withHeader(good.subarray(HEADER), 99), 'corrupt'],
+      ['undecodable payload', withHeader(Buffer.from([0xc1, 0xc1, 0xc1])), 'corrupt'],
+      ['wrong shape', withHeader(pack({ ids: ['a'] })), 'corrupt'],
+      ['plain scores', withHeader(pack([['a'], [1]])), 'corrupt'],
+      [
+        'lengths differ',
+        withHeader(new Packr({ structuredClone: true }).pack([['a', 'b'], Float32Array.of(1)])),
+        'corrupt',
+      ],
+    ];
+    for (const [what, bytes, reason] of cases) {
+      const decoded = decodeCacheValue('recommendations', bytes);
+      expect({ what, reason: decoded.ok ? 'ok' : decoded.reason }).toEqual({ what, reason });
+      expect(decoded.ok ? '' : decoded.detail).not.toBe('');
+    }
+    expect(decodeCacheValue('model', withHeader(pack([1, 2]), 4))).toMatchObject({ ok: false, reason: 'corrupt' });
+  });
+
+  it('throws INVALID_ARGUMENT for values not of the shape of their kind', () => {
+    const bad: [string, unknown][] = [
+      ['recommendations', null],
+      ['recommendations', { ids: ['a'], scores: [1] }],
+      ['together', { ids: ['a', 'b'], scores: Float32Array.of(1) }],
+      ['list', { ids: [1], scores: Float32Array.of(1) }],
+      ['list', { ids: 'a', scores: Float32Array.of(1) }],
+      ['model', new Map()],
+      ['model', [1]],
+      ['model', 'metadata'],
+      ['pets', { ids: [], scores: new Float32Array(0) }],
+      ['toString', {}],
+    ];
+    for (const [kind, value] of bad) {
+      expect(() => encodeCacheValue(kind as 'list', value as RankedItems)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    }
+  });
+});

@@ -1,0 +1,41 @@
+export {
+  CACHE_FORMAT_VERSION,
+  CACHE_MISS_REASONS,
+  type CacheDecoded,
+  type CacheMissReason,
+  type CacheValues,
+  decodeCacheValue,
+  encodeCacheValue,
+  type ModelMetadata,
+  type RankedItems,
+} from './envelope.js';
+export {
+  CACHE_KINDS,
+  type CacheIds,
+  type CacheKeys,
+  type CacheKind,
+  cacheKeys,
+  escapeKeyPart,
+  type ListId,
+} from './keyspace.js';
+export {
+  createMemoryCache,
+  DEFAULT_MEMORY_CACHE_OPTIONS,
+  MemoryCache,
+  type MemoryCacheOptions,
+  type MemoryCacheStats,
+} from './memory-cache.js';
+export {
+  beginPublish,
+  DEFAULT_PUBLISH_OPTIONS,
+  Publication,
+  type PublishOptions,
+  type PublishResult,
+  publishVersion,
+  resolvePublishOptions,
+  type SweepResult,
+  sweepNamespace,
+} from './publish.js';
+export { type CacheRead, currentVersion, type ReadOptions, readCurrent, readCurrentMany } from './read.js';
+export { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS, RedisCache, type RedisCacheOptions } from './redis-cache.js';
+export type { CacheCondition, CacheSetOptions, CacheStore, CacheWrite } from './store.js';

@@ -1,0 +1,268 @@
+import { checkInteger, checkOptions, EncoreError, ErrorCode, invalidArgument } from '@encore/core';
+import type { Redis } from 'ioredis';
+import {
+  checkBytes,
+  checkConditions,
+  checkKey,
+  checkKeys,
+  checkPrefix,
+  checkSetOptions,
+  checkTtl,
+  checkWrites,
+  closedError,
+} from './internal/store-checks.js';
+import { TRANSACT_LUA, TRANSACT_SHA } from './internal/transact-script.js';
+import type { CacheCondition, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+
+/** Options of {@link createRedisCache}. */
+export interface RedisCacheOptions {
+  /** A connected (or connecting) ioredis client, made by the caller; the store never reads env or globals. */
+  readonly client: Redis;
+  /** Put before every key this store touches, so several apps or test runs share one Redis (default 'encore:'). */
+  readonly prefix: string;
+  /** Keys per MGET / UNLINK / PEXPIRE round of a bulk operation (default 1000). */
+  readonly batchSize: number;
+  /** COUNT hint of each SCAN step of deletePrefix / expirePrefix (default 1000). */
+  readonly scanCount: number;
+  /** Whether `close()` also quits the client (default false: the caller made it, the caller closes it). */
+  readonly closeClient: boolean;
+}
+
+/** Defaults of {@link createRedisCache}: prefix 'encore:', batches and SCAN steps of 1000, the client left open. */
+export const DEFAULT_REDIS_CACHE_OPTIONS: Readonly<Omit<RedisCacheOptions, 'client'>> = Object.freeze({
+  prefix: 'encore:',
+  batchSize: 1000,
+  scanCount: 1000,
+  closeClient: false,
+});
+
+/**
+ * The Redis {@link CacheStore} (standalone Redis ≥ 6.2, or a primary; not Redis Cluster, whose
+ * SCAN and multi-key scripts work per node). Made by {@link createRedisCache}.
+ *
+ * Reads are binary-safe (`getBuffer` / `mgetBuffer`; no value is ever decoded as a string);
+ * `transact` is one Lua script (EVALSHA, loaded on first use); `deletePrefix` and `expirePrefix`
+ * SCAN the prefix and UNLINK / PEXPIRE each page in one pipeline. Redis errors reject with IO_ERROR
+ * (the Redis error as `cause`).
+ */
+export class RedisCache implements CacheStore {
+  readonly #client: Redis;
+  readonly #options: Readonly<Omit<RedisCacheOptions, 'client'>>;
+  #closed = false;
+
+  /** Use {@link createRedisCache}. */
+  constructor(client: Redis, options: Readonly<Omit<RedisCacheOptions, 'client'>>) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /** The prefix put before every key. */
+  get prefix(): string {
+    return this.#options.prefix;
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const where = 'cache/RedisCache.get';
+    this.#open(where);
+    const k = this.#key(checkKey(where, key));
+    return this.#run(where, () => this.#client.getBuffer(k));
+  }
+
+  async mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    const where = 'cache/RedisCache.mget';
+    this.#open(where);
+    if (!Array.isArray(keys)) throw invalidArgument(where, 'keys must be an array of strings', keys);
+    checkKeys(where, keys);
+    if (keys.length === 0) return [];
+    const prefixed = keys.map((key) => this.#key(key));
+    // Chunks go out together (ioredis pipelines commands on one connection) and come back in order.
+    const chunks = await this.#run(where, () =>
+      Promise.all(chunk(prefixed, this.#options.batchSize).map((part) => this.#client.mgetBuffer(part))),
+    );
+    return chunks.flat();
+  }
+
+  async set(key: string, value: Uint8Array, options?: CacheSetOptions): Promise<void> {
+    const where = 'cache/RedisCache.set';
+    this.#open(where);
+    const k = this.#key(checkKey(where, key));
+    const bytes = toBuffer(checkBytes(where, value));
+    const { ttlMs } = checkSetOptions(where, options);
+    await this.#run(where, () =>
+      ttlMs === undefined ? this.#client.set(k, bytes) : this.#client.set(k, bytes, 'PX', ttlMs),
+    );
+  }
+
+  async delete(keys: string | readonly string[]): Promise<number> {
+    const where = 'cache/RedisCache.delete';
+    this.#open(where);
+    const prefixed = checkKeys(where, keys).map((key) => this.#key(key));
+    if (prefixed.length === 0) return 0;
+    const counts = await this.#run(where, () =>
+      Promise.all(chunk(prefixed, this.#options.batchSize).map((part) => this.#client.unlink(...part))),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  async transact(conditions: readonly CacheCondition[], writes: readonly CacheWrite[]): Promise<boolean> {
+    const where = 'cache/RedisCache.transact';
+    this.#open(where);
+    checkConditions(where, conditions);
+    checkWrites(where, writes);
+    const keys: string[] = [];
+    const args: (string | Buffer)[] = [String(conditions.length)];
+    for (const { key, equals } of conditions) {
+      keys.push(this.#key(key));
+      args.push(equals === null ? '0' : '1', equals === null ? '' : toBuffer(equals));
+    }
+    for (const { key, value, ttlMs } of writes) {
+      keys.push(this.#key(key));
+      args.push(value === null ? 'd' : 's', String(ttlMs ?? 0), value === null ? '' : toBuffer(value));
+    }
+    const result = await this.#run(where, async () => {
+      try {
+        return await this.#client.evalsha(TRANSACT_SHA, keys.length, ...keys, ...args);
+      } catch (error) {
+        // First use on this server (or after SCRIPT FLUSH): EVAL sends the script and caches it.
+        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+        return this.#client.eval(TRANSACT_LUA, keys.length, ...keys, ...args);
+      }
+    });
+    return result === 1;
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const where = 'cache/RedisCache.deletePrefix';
+    this.#open(where);
+    checkPrefix(where, prefix);
+    return this.#scan(where, prefix, async (keys) => {
+      const counts = await Promise.all(
+        chunk(keys, this.#options.batchSize).map((part) => this.#client.unlink(...part)),
+      );
+      return counts.reduce((sum, n) => sum + n, 0);
+    });
+  }
+
+  async expirePrefix(prefix: string, ttlMs: number): Promise<number> {
+    const where = 'cache/RedisCache.expirePrefix';
+    this.#open(where);
+    checkPrefix(where, prefix);
+    checkTtl(where, ttlMs);
+    return this.#scan(where, prefix, async (keys) => {
+      const pipeline = this.#client.pipeline();
+      for (const key of keys) pipeline.pexpire(key, ttlMs);
+      const results = (await pipeline.exec()) ?? [];
+      let expiring = 0;
+      for (const [error, set] of results) {
+        if (error) throw error;
+        if (set === 1) expiring++;
+      }
+      return expiring;
+    });
+  }
+
+  /** Stops using the client; quits it when made with `closeClient: true`. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#options.closeClient) {
+      await this.#run('cache/RedisCache.close', () => this.#client.quit());
+    }
+  }
+
+  #open(where: string): void {
+    if (this.#closed) throw closedError(where);
+  }
+
+  #key(key: string): string {
+    return this.#options.prefix + key;
+  }
+
+  /** SCANs the keys under `prefix` (binary keys, as Redis has them) and hands each page to `page`. */
+  async #scan(where: string, prefix: string, page: (keys: Buffer[]) => Promise<number>): Promise<number> {
+    const pattern = `${escapeGlob(this.#key(prefix))}*`;
+    let total = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#run(where, () =>
+        this.#client.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', this.#options.scanCount),
+      );
+      cursor = next.toString();
+      if (keys.length > 0) total += await this.#run(where, () => page(keys));
+    } while (cursor !== '0');
+    return total;
+  }
+
+  async #run<T>(where: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      if (error instanceof EncoreError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new EncoreError(ErrorCode.IO_ERROR, `${where}: Redis command failed: ${message}`, {}, { cause: error });
+    }
+  }
+}
+
+/**
+ * Makes a {@link RedisCache} on a client the caller made (and, unless `closeClient`, closes).
+ * Throws INVALID_ARGUMENT for a missing client, unknown or out-of-range options, or a client with
+ * ioredis' own `keyPrefix` (SCAN patterns do not get it: use this store's `prefix` instead).
+ *
+ * @example
+ * const client = new Redis(process.env.REDIS_URL);
+ * const store = createRedisCache({ client, prefix: 'encore:' });
+ * const read = await readCurrent(store, 'shop-1', 'recommendations', 'cust-42');
+ * await store.close();
+ * await client.quit();
+ */
+export function createRedisCache(options: Partial<RedisCacheOptions> & Pick<RedisCacheOptions, 'client'>): RedisCache {
+  const where = 'cache/createRedisCache';
+  const o = checkOptions(where, options, ['client', ...Object.keys(DEFAULT_REDIS_CACHE_OPTIONS)]);
+  const d = DEFAULT_REDIS_CACHE_OPTIONS;
+  const client = o.client as Redis | undefined;
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.getBuffer !== 'function' ||
+    typeof client.evalsha !== 'function' ||
+    typeof client.scanBuffer !== 'function'
+  ) {
+    throw invalidArgument(where, 'client must be an ioredis Redis client', client);
+  }
+  if (client.options?.keyPrefix) {
+    throw invalidArgument(
+      where,
+      "client must not have ioredis' keyPrefix (SCAN patterns do not get it); pass prefix to createRedisCache instead",
+      client.options.keyPrefix,
+    );
+  }
+  const prefix = o.prefix ?? d.prefix;
+  if (typeof prefix !== 'string') throw invalidArgument(where, 'prefix must be a string', prefix);
+  const closeClient = o.closeClient ?? d.closeClient;
+  if (typeof closeClient !== 'boolean') throw invalidArgument(where, 'closeClient must be a boolean', closeClient);
+  return new RedisCache(
+    client,
+    Object.freeze({
+      prefix,
+      batchSize: checkInteger(where, 'batchSize', o.batchSize ?? d.batchSize, 1, 1_000_000),
+      scanCount: checkInteger(where, 'scanCount', o.scanCount ?? d.scanCount, 1, 1_000_000),
+      closeClient,
+    }),
+  );
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Escapes Redis glob characters, so a prefix matches only itself in a SCAN pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,802 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  beginPublish,
+  type CacheRead,
+  type CacheStore,
+  cacheKeys,
+  createMemoryCache,
+  createRedisCache,
+  currentVersion,
+  encodeCacheValue,
+  publishVersion,
+  type RankedItems,
+  readCurrent,
+  readCurrentMany,
+  sweepNamespace,
+} from '@encore/cache';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { repoRoot } from './environment.js';
+import { connectTestRedis, deleteUnder, keysUnder, REDIS_URL, uniquePrefix } from './redis.js';
+
+/**
+ * The CacheStore contract (graphology's spec-suite idea): one suite, run against every store. The
+ * first half checks the byte-store primitives, the second the versioned publish built on them —
+ * the same code on both stores, so what differs is only how each store keeps its promises.
+ * RedisCache runs on a real Redis (test/redis.ts; it fails, not skips, without one).
+ */
+interface StoreFixture {
+  /** The store of the current test (its data starts empty for the test's namespaces). */
+  store(): CacheStore;
+  /** Another store on the same data, on its own connection for RedisCache (concurrent readers). */
+  reader(): Promise<CacheStore>;
+  /** Lets `ms` of the store's time pass: MemoryCache's clock, Redis' real time. */
+  advance(ms: number): Promise<void>;
+  /** Time units worth waiting for in `advance`: short for Redis (real sleeps), anything for memory. */
+  readonly ttlMs: number;
+}
+
+function memoryFixture(): StoreFixture {
+  let clock = 1_700_000_000_000;
+  let store = createMemoryCache({ now: () => clock });
+  beforeEach(() => {
+    store = createMemoryCache({ now: () => clock });
+  });
+  return {
+    store: () => store,
+    reader: async () => store,
+    advance: async (ms) => {
+      clock += ms;
+    },
+    ttlMs: 60_000,
+  };
+}
+
+function redisFixture(): StoreFixture {
+  const prefix = uniquePrefix('contract');
+  const clients: Redis[] = [];
+  useTestRedis(clients, prefix);
+  const main = (): Redis => {
+    if (clients[0] === undefined) throw new Error(`no Redis client (${REDIS_URL})`);
+    return clients[0];
+  };
+  return {
+    store: () => createRedisCache({ client: main(), prefix }),
+    reader: async () => {
+      const client = await connectTestRedis();
+      clients.push(client);
+      return createRedisCache({ client, prefix });
+    },
+    advance: (ms) => sleep(ms),
+    ttlMs: 600,
+  };
+}
+
+/**
+ * Connects `clients[0]` before the suite and, at its end, deletes the keys under `prefix` and quits
+ * every client. Without a Redis, every test of the suite fails (each with how to provide one).
+ */
+function useTestRedis(clients: Redis[], prefix: string): void {
+  let unreachable: Error | undefined;
+  beforeAll(async () => {
+    try {
+      clients.push(await connectTestRedis());
+    } catch (error) {
+      unreachable = error as Error;
+    }
+  });
+  beforeEach(() => {
+    if (unreachable !== undefined) throw unreachable;
+  });
+  afterAll(async () => {
+    if (clients[0] !== undefined) await deleteUnder(clients[0], prefix);
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+}
+
+let namespaces = 0;
+/** A namespace no other test uses (tests share one Redis prefix per run). */
+const freshNamespace = (label: string): string => `shop-${label}-${++namespaces}`;
+
+/** The known answer: customer c's list in version v (K ids named after both, scores descending). */
+const K = 20;
+function ranked(version: number, customer: number): RankedItems {
+  const ids = Array.from({ length: K }, (_, j) => `v${version}-c${customer}-i${j}`);
+  const scores = Float32Array.from({ length: K }, (_, j) => version + (K - j) / K);
+  return { ids, scores };
+}
+
+/** True when `read` is the whole list of `customer` in the version it says it came from. */
+function isComplete(read: CacheRead<RankedItems>, customer: number): boolean {
+  if (!read.hit) return false;
+  const expected = ranked(read.version, customer);
+  return (
+    read.value.ids.length === K &&
+    read.value.ids.every((id, j) => id === expected.ids[j]) &&
+    Buffer.from(read.value.scores.buffer).equals(Buffer.from(expected.scores.buffer))
+  );
+}
+
+async function publishCustomers(
+  store: CacheStore,
+  namespace: string,
+  customers: number,
+  options: { batchSize?: number; graceMs?: number } = {},
+): Promise<number> {
+  const result = await publishVersion(
+    store,
+    namespace,
+    async (p) => {
+      for (let c = 0; c < customers; c++) await p.put('recommendations', `c${c}`, ranked(p.version, c));
+    },
+    options,
+  );
+  return result.version;
+}
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+const STORES: readonly [string, () => StoreFixture][] = [
+  ['MemoryCache', memoryFixture],
+  ['RedisCache', redisFixture],
+];
+
+for (const [name, makeFixture] of STORES) {
+  describe(`CacheStore contract: ${name}`, () => {
+    const f = makeFixture();
+
+    describe('bytes', () => {
+      it('returns null for a missing key; round-trips every byte value, invalid UTF-8, empty and 1 MiB values', async () => {
+        const store = f.store();
+        const ns = freshNamespace('bytes');
+        expect(await store.get(`${ns}:missing`)).toBeNull();
+        const everyByte = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+        const invalidUtf8 = Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80, 0x00]);
+        const big = Buffer.alloc(1 << 20);
+        for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+        const values: [string, Buffer][] = [
+          [`${ns}:every`, everyByte],
+          [`${ns}:invalid`, invalidUtf8],
+          [`${ns}:empty`, Buffer.alloc(0)],
+          [`${ns}:big`, big],
+        ];
+        for (const [key, value] of values) await store.set(key, value);
+        for (const [key, value] of values) expect((await store.get(key))?.equals(value)).toBe(true);
+        const many = await store.mget([`${ns}:every`, `${ns}:nothing`, `${ns}:empty`]);
+        expect(many.map((b) => b?.length ?? null)).toEqual([256, null, 0]);
+        expect(await store.mget([])).toEqual([]);
+        // A plain Uint8Array view into a larger buffer is stored as exactly its bytes.
+        const backing = new Uint8Array([9, 1, 2, 3, 9]);
+        await store.set(`${ns}:view`, backing.subarray(1, 4));
+        expect([...((await store.get(`${ns}:view`)) ?? [])]).toEqual([1, 2, 3]);
+      });
+
+      it('gives copies: changing a returned Buffer does not change the store', async () => {
+        const store = f.store();
+        const key = `${freshNamespace('copy')}:k`;
+        await store.set(key, bytes('abc'));
+        const first = await store.get(key);
+        first?.fill(0);
+        expect((await store.get(key))?.toString()).toBe('abc');
+      });
+
+      it('deletes keys and counts the ones that existed', async () => {
+        const store = f.store();
+        const ns = freshNamespace('delete');
+        await store.set(`${ns}:a`, bytes('1'));
+        await store.set(`${ns}:b`, bytes('2'));
+        expect(await store.delete([`${ns}:a`, `${ns}:b`, `${ns}:c`])).toBe(2);
+        expect(await store.delete(`${ns}:a`)).toBe(0);
+        expect(await store.get(`${ns}:b`)).toBeNull();
+      });
+
+      it('expires a value after its TTL', async () => {
+        const store = f.store();
+        const key = `${freshNamespace('ttl')}:k`;
+        await store.set(key, bytes('v'), { ttlMs: f.ttlMs });
+        expect((await store.get(key))?.toString()).toBe('v');
+        await f.advance(f.ttlMs * 2);
+        expect(await store.get(key)).toBeNull();
+      });
+
+      it('transact applies every write only when every condition holds', async () => {
+        const store = f.store();
+        const ns = freshNamespace('transact');
+        const [a, b, c] = [`${ns}:a`, `${ns}:b`, `${ns}:c`];
+        await store.set(a, Buffer.from([0, 255]));
+        // Fails on one condition: nothing is written.
+        expect(
+          await store.transact(
+            [
+              { key: a, equals: Buffer.from([0, 255]) },
+              { key: b, equals: bytes('x') },
+            ],
+            [{ key: c, value: bytes('no') }],
+          ),
+        ).toBe(false);
+        expect(await store.get(c)).toBeNull();
+        expect(
+          await store.transact(
+            [
+              { key: b, equals: null },
+              { key: a, equals: bytes('other') },
+            ],
+            [],
+          ),
+        ).toBe(false);
+        // Holds: sets, deletes and TTLs all apply.
+        expect(
+          await store.transact(
+            [
+              { key: a, equals: Buffer.from([0, 255]) },
+              { key: b, equals: null },
+            ],
+            [
+              { key: a, value: null },
+              { key: b, value: Buffer.from([1, 0, 2]) },
+              { key: c, value: bytes('brief'), ttlMs: f.ttlMs },
+            ],
+          ),
+        ).toBe(true);
+        expect(await store.get(a)).toBeNull();
+        expect([...((await store.get(b)) ?? [])]).toEqual([1, 0, 2]);
+        await f.advance(f.ttlMs * 2);
+        expect(await store.get(c)).toBeNull();
+        expect(await store.transact([], [])).toBe(true);
+      });
+
+      it('deletePrefix and expirePrefix touch only keys under the prefix, glob characters literal', async () => {
+        const store = f.store();
+        const ns = freshNamespace('prefix');
+        const keys = [`${ns}:a:1`, `${ns}:a:2`, `${ns}:ab:1`, `${ns}:*:1`, `${ns}:x:1`, `${ns}:[a]:1`];
+        for (const key of keys) await store.set(key, bytes(key));
+        expect(await store.deletePrefix(`${ns}:a:`)).toBe(2);
+        expect(await store.deletePrefix(`${ns}:*:`)).toBe(1);
+        expect(await store.deletePrefix(`${ns}:[a]:`)).toBe(1);
+        const left = await store.mget(keys);
+        expect(left.map((v) => v !== null)).toEqual([false, false, true, false, true, false]);
+        expect(await store.expirePrefix(`${ns}:ab:`, f.ttlMs)).toBe(1);
+        expect(await store.deletePrefix(`${ns}:nothing:`)).toBe(0);
+        await f.advance(f.ttlMs * 2);
+        expect(await store.get(`${ns}:ab:1`)).toBeNull();
+        expect((await store.get(`${ns}:x:1`))?.toString()).toBe(`${ns}:x:1`);
+      });
+
+      it('rejects bad arguments with INVALID_ARGUMENT (never throws synchronously)', async () => {
+        const store = f.store();
+        const calls: (() => Promise<unknown>)[] = [
+          () => store.get(42 as never),
+          () => store.get(''),
+          () => store.set('k', 'text' as never),
+          () => store.set('k', bytes('v'), { ttlMs: 0 }),
+          () => store.mget('k' as never),
+          () => store.delete([1] as never),
+          () => store.transact([{ key: 'k', equals: 'x' as never }], []),
+          () => store.deletePrefix(''),
+          () => store.expirePrefix('p:', -1),
+        ];
+        for (const call of calls) {
+          let promise: Promise<unknown> | undefined;
+          expect(() => {
+            promise = call();
+          }).not.toThrow();
+          await expect(promise).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        }
+      });
+
+      it('rejects with IO_ERROR once closed', async () => {
+        const store = name === 'MemoryCache' ? createMemoryCache() : await f.reader();
+        await store.close();
+        await store.close();
+        await expect(store.get('k')).rejects.toMatchObject({ code: 'IO_ERROR', details: { reason: 'closed' } });
+      });
+    });
+
+    describe('versioned publish', () => {
+      it('a namespace with nothing published reads as unpublished', async () => {
+        const store = f.store();
+        const ns = freshNamespace('empty');
+        expect(await currentVersion(store, ns)).toBeNull();
+        const read = await readCurrent(store, ns, 'recommendations', 'c0');
+        expect(read).toMatchObject({ hit: false, reason: 'unpublished', version: null });
+      });
+
+      it('publishes every kind and reads it back exactly (typed arrays, Maps, Dates)', async () => {
+        const store = f.store();
+        const ns = freshNamespace('kinds');
+        const special = Float32Array.of(-0, Number.NaN, 1e-45, 3.4028234663852886e38, -1.5, Number.POSITIVE_INFINITY);
+        const meta = {
+          algorithm: 'als',
+          trainedAt: new Date('2024-05-01T02:03:04.005Z'),
+          params: { factors: 64, alpha: 40 },
+          itemCounts: Int32Array.of(-2147483648, 0, 2147483647),
+          norms: Float64Array.of(Math.PI, -0),
+          perCategory: new Map<string, number>([
+            ['shoes', 3],
+            ['__proto__', 4],
+          ]),
+        };
+        const result = await publishVersion(store, ns, async (p) => {
+          await p.put('recommendations', 'c0', ranked(p.version, 0));
+          await p.put('recommendations', 'special', { ids: ['a', 'b', 'c', 'd', 'e', 'f'], scores: special });
+          await p.put('together', 'sku-1', { ids: ['sku-2'], scores: Float32Array.of(0.5) });
+          await p.put('list', 'best-sellers', { ids: ['sku-9'], scores: Float32Array.of(9) });
+          await p.put(
+            'list',
+            { name: 'best-sellers', category: 'shoes' },
+            { ids: ['sku-3'], scores: Float32Array.of(3) },
+          );
+          await p.put('model', 'als', meta);
+        });
+        expect(result).toMatchObject({ namespace: ns, version: 1, previous: null, written: 6, cleanupError: null });
+        expect(await currentVersion(store, ns)).toBe(1);
+
+        const c0 = await readCurrent(store, ns, 'recommendations', 'c0');
+        expect(isComplete(c0 as CacheRead<RankedItems>, 0)).toBe(true);
+        const sp = await readCurrent(store, ns, 'recommendations', 'special');
+        if (!sp.hit) throw new Error(sp.detail);
+        expect(sp.value.scores).toBeInstanceOf(Float32Array);
+        expect(Buffer.from(sp.value.scores.buffer, sp.value.scores.byteOffset, 24)).toEqual(
+          Buffer.from(special.buffer),
+        );
+        expect(await readCurrent(store, ns, 'together', 'sku-1')).toMatchObject({
+          hit: true,
+          version: 1,
+          value: { ids: ['sku-2'] },
+        });
+        const lists = await readCurrentMany(store, ns, 'list', [
+          'best-sellers',
+          { name: 'best-sellers', category: 'shoes' },
+          { name: 'best-sellers', category: 'hats' },
+        ]);
+        expect(lists.map((r) => (r.hit ? r.value.ids[0] : r.reason))).toEqual(['sku-9', 'sku-3', 'absent']);
+        const model = await readCurrent(store, ns, 'model', 'als');
+        if (!model.hit) throw new Error(model.detail);
+        expect(model.value.trainedAt).toEqual(meta.trainedAt);
+        expect(model.value.itemCounts).toEqual(meta.itemCounts);
+        expect(model.value.itemCounts).toBeInstanceOf(Int32Array);
+        expect(model.value.norms).toBeInstanceOf(Float64Array);
+        expect(Object.is((model.value.norms as Float64Array)[1], -0)).toBe(true);
+        expect(model.value.perCategory).toBeInstanceOf(Map);
+        expect([...(model.value.perCategory as Map<string, number>)]).toEqual([...meta.perCategory]);
+        expect(model.value.params).toEqual(meta.params);
+        // A kind read under another kind's id is simply another key: absent.
+        expect(await readCurrent(store, ns, 'together', 'c0')).toMatchObject({ hit: false, reason: 'absent' });
+      });
+
+      it('ids that would collide if keys were joined naively get their own values', async () => {
+        const store = f.store();
+        const ns = freshNamespace('ids:{tag}*');
+        const ids = [
+          'a:b',
+          'a%3Ab',
+          'a',
+          '',
+          '__proto__',
+          'constructor',
+          '\ud800',
+          '\ufffd',
+          '*',
+          '{x}',
+          'ü:🛒',
+          'v1:rec:x',
+        ];
+        await publishVersion(store, ns, async (p) => {
+          for (const [i, id] of ids.entries()) {
+            await p.put('recommendations', id, { ids: [`item-${i}`], scores: Float32Array.of(i) });
+          }
+          await p.put('list', 'a:b', { ids: ['name-only'], scores: Float32Array.of(1) });
+          await p.put('list', { name: 'a', category: 'b' }, { ids: ['name-and-category'], scores: Float32Array.of(2) });
+        });
+        const reads = await readCurrentMany(store, ns, 'recommendations', ids);
+        expect(reads.map((r) => (r.hit ? r.value.ids[0] : r.reason))).toEqual(ids.map((_, i) => `item-${i}`));
+        expect((await readCurrent(store, ns, 'list', 'a:b')).hit && 'ok').toBe('ok');
+        const byCategory = await readCurrent(store, ns, 'list', { name: 'a', category: 'b' });
+        expect(byCategory.hit ? byCategory.value.ids : null).toEqual(['name-and-category']);
+        // Another namespace that shares a prefix of the escaped name sees nothing.
+        expect((await readCurrent(store, `${ns}:v1`, 'recommendations', 'a')).hit).toBe(false);
+      });
+
+      it('a new version replaces the whole namespace; the old one stays readable for graceMs, then expires', async () => {
+        const store = f.store();
+        const ns = freshNamespace('replace');
+        expect(await publishCustomers(store, ns, 5, { graceMs: f.ttlMs })).toBe(1);
+        const second = await publishVersion(
+          store,
+          ns,
+          async (p) => {
+            for (let c = 0; c < 3; c++) await p.put('recommendations', `c${c}`, ranked(p.version, c));
+          },
+          { graceMs: f.ttlMs },
+        );
+        expect(second).toMatchObject({ version: 2, previous: 1, written: 3, cleanupError: null });
+        const now = await readCurrentMany(store, ns, 'recommendations', ['c0', 'c2', 'c4']);
+        expect(now.map((r) => (r.hit ? r.version : r.reason))).toEqual([2, 2, 'absent']);
+        expect(isComplete(now[1] as CacheRead<RankedItems>, 2)).toBe(true);
+        // A reader that resolved version 1 just before the switch still finds its value…
+        const pinned = await readCurrent(store, ns, 'recommendations', 'c4', { version: 1 });
+        expect(isComplete(pinned, 4)).toBe(true);
+        // …until the grace period is over.
+        await f.advance(f.ttlMs * 2);
+        expect(await readCurrent(store, ns, 'recommendations', 'c4', { version: 1 })).toMatchObject({
+          hit: false,
+          reason: 'absent',
+          version: 1,
+        });
+        expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
+      });
+
+      it('a corrupt or foreign value is a miss with a typed reason, never a value', async () => {
+        const store = f.store();
+        const ns = freshNamespace('corrupt');
+        await publishCustomers(store, ns, 1);
+        const keys = cacheKeys(ns);
+        const good = encodeCacheValue('recommendations', ranked(1, 0));
+        const futureVersion = Buffer.from(good);
+        futureVersion[4] = 2;
+        const flipped = Buffer.from(good);
+        flipped[flipped.length - 1]! ^= 0x01;
+        const cases: [string, Buffer, string][] = [
+          ['json', bytes('{"ids":["x"]}'), 'foreign'],
+          ['text', bytes('hello'), 'foreign'],
+          ['empty', Buffer.alloc(0), 'foreign'],
+          ['truncated', good.subarray(0, good.length - 5), 'corrupt'],
+          ['header-only', good.subarray(0, 10), 'corrupt'],
+          ['future', futureVersion, 'version'],
+          ['flipped', flipped, 'corrupt'],
+          ['other-kind', encodeCacheValue('model', { a: 1 }), 'corrupt'],
+        ];
+        for (const [id, value] of cases) await store.set(keys.value(1, 'recommendations', id), value);
+        const reads = await readCurrentMany(
+          store,
+          ns,
+          'recommendations',
+          cases.map(([id]) => id),
+        );
+        expect(reads.map((r) => (r.hit ? 'hit' : r.reason))).toEqual(cases.map(([, , reason]) => reason));
+        for (const r of reads) expect(r.hit ? '' : r.detail).not.toBe('');
+        // A pointer that is not a version number.
+        await store.set(keys.current, bytes('seven'), { pinned: true });
+        expect(await readCurrent(store, ns, 'recommendations', 'c0')).toMatchObject({
+          hit: false,
+          reason: 'corrupt',
+          version: null,
+        });
+        await expect(currentVersion(store, ns)).rejects.toMatchObject({ code: 'CACHE_FORMAT' });
+      });
+
+      it('abort deletes the version, keeps the current one, releases the lock; version numbers are not reused', async () => {
+        const store = f.store();
+        const ns = freshNamespace('abort');
+        await publishCustomers(store, ns, 3);
+        const p = await beginPublish(store, ns, { batchSize: 2 });
+        expect(p.version).toBe(2);
+        for (let c = 0; c < 5; c++) await p.put('recommendations', `c${c}`, ranked(2, c));
+        await p.abort();
+        await p.abort();
+        expect(await store.get(cacheKeys(ns).value(2, 'recommendations', 'c0'))).toBeNull();
+        expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c1'), 1)).toBe(true);
+        await expect(p.put('recommendations', 'c9', ranked(2, 9))).rejects.toMatchObject({
+          code: 'IO_ERROR',
+          details: { reason: 'closed' },
+        });
+        expect(await publishCustomers(store, ns, 3)).toBe(3);
+      });
+
+      it('publishVersion aborts when the writer fails and rejects with its error', async () => {
+        const store = f.store();
+        const ns = freshNamespace('fails');
+        await publishCustomers(store, ns, 2);
+        const failure = new Error('scoring failed');
+        await expect(
+          publishVersion(
+            store,
+            ns,
+            async (p) => {
+              for (let c = 0; c < 10; c++) await p.put('recommendations', `c${c}`, ranked(p.version, c));
+              throw failure;
+            },
+            { batchSize: 3 },
+          ),
+        ).rejects.toBe(failure);
+        expect(await currentVersion(store, ns)).toBe(1);
+        expect(await store.get(cacheKeys(ns).value(2, 'recommendations', 'c0'))).toBeNull();
+        await expect(
+          publishVersion(store, ns, async (p) => p.put('recommendations', 'c0', { ids: ['x'], scores: [1] } as never)),
+        ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        expect(await currentVersion(store, ns)).toBe(1);
+      });
+
+      it('one publisher at a time: a second one is refused (reason locked) or waits with lockWaitMs', async () => {
+        const store = f.store();
+        const ns = freshNamespace('lock');
+        const first = await beginPublish(store, ns);
+        await expect(beginPublish(store, ns)).rejects.toMatchObject({
+          code: 'CACHE_CONFLICT',
+          details: { reason: 'locked' },
+        });
+        await expect(sweepNamespace(store, ns)).rejects.toMatchObject({ details: { reason: 'locked' } });
+        const waiting = beginPublish(store, ns, { lockWaitMs: 10_000 });
+        await first.put('recommendations', 'c0', ranked(first.version, 0));
+        await sleep(20);
+        await first.commit();
+        const second = await waiting;
+        expect(second.version).toBe(2);
+        await second.commit();
+        expect(await currentVersion(store, ns)).toBe(2);
+      });
+
+      it('a writer that dies mid-publish leaves the current version; its keys are swept once its lease expires', async () => {
+        const store = f.store();
+        const ns = freshNamespace('abandoned');
+        await publishCustomers(store, ns, 4);
+        const lease = f.ttlMs;
+        // The "dead" writer: puts, some batches reach the store, then nothing — no commit, no abort.
+        const dead = await beginPublish(store, ns, { leaseMs: lease, batchSize: 2 });
+        for (let c = 0; c < 3; c++) await dead.put('recommendations', `c${c}`, ranked(2, c));
+        await yieldToEventLoop();
+        const partialKey = cacheKeys(ns).value(2, 'recommendations', 'c0');
+        await expect.poll(() => store.get(partialKey)).not.toBeNull();
+        for (let c = 0; c < 4; c++) expect((await readCurrent(store, ns, 'recommendations', `c${c}`)).version).toBe(1);
+        await expect(beginPublish(store, ns)).rejects.toMatchObject({ details: { reason: 'locked' } });
+        await f.advance(lease * 2);
+        const next = await beginPublish(store, ns);
+        expect(next.swept).toEqual([2]);
+        expect(await store.get(partialKey)).toBeNull();
+        expect(next.version).toBe(3);
+        await next.put('recommendations', 'c0', ranked(3, 0));
+        expect(await next.commit()).toMatchObject({ version: 3, previous: 1, swept: [2] });
+        expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
+      });
+
+      it('fencing: a writer whose lease expired and was taken over can neither write nor switch', async () => {
+        const store = f.store();
+        const ns = freshNamespace('fencing');
+        await publishCustomers(store, ns, 2);
+        const stale = await beginPublish(store, ns, { leaseMs: f.ttlMs, batchSize: 1 });
+        await stale.put('recommendations', 'c0', ranked(stale.version, 0));
+        await f.advance(f.ttlMs * 2);
+        const fresh = await beginPublish(store, ns);
+        // The stale writer wakes up: its next batch and its commit are refused.
+        await expect(
+          (async () => {
+            for (let c = 0; c < 4; c++) await stale.put('recommendations', `c${c}`, ranked(stale.version, c));
+            await stale.commit();
+          })(),
+        ).rejects.toMatchObject({ code: 'CACHE_CONFLICT', details: { reason: 'lease-lost' } });
+        expect(await currentVersion(store, ns)).toBe(1);
+        for (let c = 0; c < 2; c++) await fresh.put('recommendations', `c${c}`, ranked(fresh.version, c));
+        expect((await fresh.commit()).version).toBe(3);
+        expect(await store.get(cacheKeys(ns).value(2, 'recommendations', 'c1'))).toBeNull();
+        for (let c = 0; c < 2; c++) {
+          expect(isComplete(await readCurrent(store, ns, 'recommendations', `c${c}`), c)).toBe(true);
+        }
+      });
+
+      it('concurrent readers during a publish each read a whole v1 or a whole v2, and v2 once committed', async () => {
+        const store = f.store();
+        const ns = freshNamespace('concurrent');
+        const customers = 200;
+        await publishCustomers(store, ns, customers);
+        const readers = await Promise.all([f.reader(), f.reader(), f.reader()]);
+        let phase: 'before' | 'publishing' | 'committed' = 'before';
+        let stop = false;
+        const seen = { before: new Set<number>(), publishing: new Set<number>(), committed: new Set<number>() };
+        let reads = 0;
+        const bad: string[] = [];
+        const readLoop = async (reader: CacheStore, seed: number): Promise<void> => {
+          for (let i = seed; !stop; i++) {
+            const startedIn = phase;
+            const c = (i * 7919) % customers;
+            if (i % 2 === 0) {
+              const read = await readCurrent(reader, ns, 'recommendations', `c${c}`);
+              if (!isComplete(read, c)) bad.push(`c${c}: ${JSON.stringify(read)}`);
+              if (read.hit) seen[startedIn].add(read.version);
+            } else {
+              // Several ids in one read come from one version.
+              const ids = [c, (c + 1) % customers, (c + 2) % customers];
+              const many = await readCurrentMany(
+                reader,
+                ns,
+                'recommendations',
+                ids.map((x) => `c${x}`),
+              );
+              const versions = new Set(many.map((r) => r.version));
+              if (versions.size !== 1 || !many.every((r, j) => isComplete(r, ids[j]!))) bad.push(`many at c${c}`);
+              for (const v of versions) if (v !== null) seen[startedIn].add(v);
+            }
+            reads++;
+            if (i % 8 === 0) await yieldToEventLoop();
+          }
+        };
+        const loops = readers.map((reader, r) => readLoop(reader, r * 1000));
+        await sleep(20);
+        phase = 'publishing';
+        const readsBefore = reads;
+        const result = await publishVersion(
+          store,
+          ns,
+          async (p) => {
+            for (let c = 0; c < customers; c++) {
+              await p.put('recommendations', `c${c}`, ranked(p.version, c));
+              if (c % 10 === 0) await yieldToEventLoop();
+            }
+          },
+          { batchSize: 16, maxInFlight: 2 },
+        );
+        const readsDuring = reads - readsBefore;
+        phase = 'committed';
+        const readsAtCommit = reads;
+        while (reads < readsAtCommit + 200) await sleep(5);
+        stop = true;
+        await Promise.all(loops);
+        expect(result.version).toBe(2);
+        expect(bad).toEqual([]);
+        expect(readsDuring).toBeGreaterThan(0);
+        expect([...seen.before]).toEqual([1]);
+        expect([...seen.committed]).toEqual([2]);
+        expect(seen.publishing.has(1)).toBe(true);
+      });
+
+      it('rejects bad publish arguments with INVALID_ARGUMENT', async () => {
+        const store = f.store();
+        await expect(beginPublish(store, '')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await expect(beginPublish(store, 'ns', { leaseMs: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await expect(beginPublish(store, 'ns', { batchsize: 10 } as never)).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(beginPublish({} as never, 'ns')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await expect(readCurrent(store, 'ns', 'pets' as never, 'x' as never)).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(readCurrent(store, 'ns', 'recommendations', 7 as never)).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        const p = await beginPublish(store, freshNamespace('bad-values'));
+        const badValues = [
+          { ids: ['a', 'b'], scores: Float32Array.of(1) },
+          { ids: ['a'], scores: Float64Array.of(1) },
+          { ids: [1], scores: Float32Array.of(1) },
+          null,
+        ];
+        for (const value of badValues) {
+          await expect(p.put('together', 'x', value as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        }
+        await expect(p.put('model', 'm', [1, 2] as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await p.abort();
+      });
+    });
+  });
+}
+
+/**
+ * The writer really dies: a child process (test/fixtures/cache-writer.mjs, on the built package —
+ * `npm test` builds first) publishes into the same Redis and is SIGKILLed mid-write, with batches
+ * in flight. Concurrent readers on their own connections must keep reading whole v1 lists.
+ */
+describe('RedisCache: a writer process killed mid-publish', () => {
+  const prefix = uniquePrefix('killed');
+  const clients: Redis[] = [];
+  let child: ChildProcess | undefined;
+  useTestRedis(clients, prefix);
+  afterAll(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('readers keep v1 throughout; the dead writer holds the lock until its lease expires; its keys are swept', async () => {
+    const dist = resolve(repoRoot, 'packages/cache/dist/index.js');
+    if (!existsSync(dist)) throw new Error(`${dist} not found: build first (npm run build, or npm test which builds)`);
+    const client = clients[0]!;
+    const store = createRedisCache({ client, prefix });
+    const ns = 'shop-killed';
+    const customers = 300;
+    expect(await publishCustomers(store, ns, customers)).toBe(1);
+
+    const readerStores = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const c = await connectTestRedis();
+        clients.push(c);
+        return createRedisCache({ client: c, prefix });
+      }),
+    );
+    let stop = false;
+    let reads = 0;
+    const bad: string[] = [];
+    const loops = readerStores.map(async (reader, r) => {
+      for (let i = r; !stop; i += 3) {
+        const c = (i * 7919) % customers;
+        const read = await readCurrent(reader, ns, 'recommendations', `c${c}`);
+        if (!isComplete(read, c) || read.version !== 1) bad.push(`c${c}: ${JSON.stringify(read)}`);
+        reads++;
+      }
+    });
+
+    const leaseMs = 3000;
+    const writer = spawn(
+      process.execPath,
+      [resolve(repoRoot, 'test/fixtures/cache-writer.mjs'), REDIS_URL, prefix, ns, String(leaseMs)],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = writer;
+    let stderr = '';
+    writer.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<NodeJS.Signals | number | null>((done) =>
+      writer.on('exit', (code, signal) => done(signal ?? code)),
+    );
+    // Wait until the writer has written a good part of version 2, with batches still going out.
+    await new Promise<void>((done, fail) => {
+      let out = '';
+      writer.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('writing')) done();
+      });
+      exited.then((how) => fail(new Error(`writer exited (${how}) before writing: ${stderr}`)));
+    });
+    const readsBeforeKill = reads;
+    writer.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const killedAt = Date.now();
+
+    const partial = await keysUnder(client, `${prefix}${ns}:v2:`);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(1_000_000);
+    expect(await currentVersion(store, ns)).toBe(1);
+    // The dead writer's lease still holds the lock (fenced: it can never be used again)…
+    if (Date.now() - killedAt < leaseMs / 2) {
+      await expect(beginPublish(store, ns)).rejects.toMatchObject({ details: { reason: 'locked' } });
+    }
+    await sleep(100);
+    stop = true;
+    await Promise.all(loops);
+    expect(bad).toEqual([]);
+    expect(readsBeforeKill).toBeGreaterThan(0);
+    expect(reads).toBeGreaterThan(readsBeforeKill);
+
+    // …until it expires; then a sweep deletes its keys.
+    const sweep = await sweepNamespace(store, ns, { lockWaitMs: leaseMs * 3 });
+    expect(sweep.swept).toEqual([2]);
+    expect(await keysUnder(client, `${prefix}${ns}:v2:`)).toEqual([]);
+    expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c7'), 7)).toBe(true);
+
+    expect(await publishCustomers(store, ns, customers, { graceMs: 500 })).toBe(3);
+    const after = await readCurrent(store, ns, 'recommendations', 'c7');
+    expect(after.version).toBe(3);
+    expect(isComplete(after, 7)).toBe(true);
+  });
+
+  it('lays keys out as documented, the replaced version with a TTL of graceMs', async () => {
+    const client = clients[0]!;
+    const store = createRedisCache({ client, prefix });
+    const ns = 'shop:layout';
+    await publishVersion(store, ns, async (p) => {
+      await p.put('recommendations', 'cust 1', ranked(1, 1));
+      await p.put('list', { name: 'top', category: 'a:b' }, ranked(1, 2));
+    });
+    await publishVersion(store, ns, async (p) => p.put('together', 'sku{1}', ranked(2, 1)), { graceMs: 30_000 });
+    const keys = (await keysUnder(client, prefix)).filter((k) => k.includes('shop%3Alayout')).sort();
+    expect(keys).toEqual(
+      [
+        'shop%3Alayout:current',
+        'shop%3Alayout:state',
+        'shop%3Alayout:v1:list:top:a%3Ab',
+        'shop%3Alayout:v1:rec:cust 1',
+        'shop%3Alayout:v2:tog:sku%7B1%7D',
+      ].map((k) => prefix + k),
+    );
+    expect(await client.get(`${prefix}shop%3Alayout:current`)).toBe('2');
+    expect(JSON.parse((await client.get(`${prefix}shop%3Alayout:state`)) ?? '')).toEqual({
+      seq: 2,
+      pending: [],
+      retiring: [],
+    });
+    const ttl = await client.pttl(`${prefix}shop%3Alayout:v1:rec:cust 1`);
+    expect(ttl).toBeGreaterThan(25_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+    expect(await client.pttl(`${prefix}shop%3Alayout:v2:tog:sku%7B1%7D`)).toBe(-1);
+  });
+});
