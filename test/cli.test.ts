@@ -311,8 +311,26 @@ describe('encore train --algorithm als|bpr and encore recommend', () => {
     const known = JSON.parse(
       (await runCli(['recommend', '--model', dir, '--user', '17850', '--k', '5', '--json'])).stdout,
     );
-    expect(known).toMatchObject({ user: '17850', algorithm: 'als', foldedIn: false });
+    expect(known).toMatchObject({ user: '17850', algorithm: 'als', foldedIn: false, source: 'model', version: null });
     expect(known.items).toHaveLength(5);
+
+    // Through a cache that cannot be reached: the same answer, and a warning instead of a failure.
+    const down = await runCli([
+      'recommend',
+      '--model',
+      dir,
+      '--user',
+      '17850',
+      '--k',
+      '5',
+      '--cache',
+      'redis://127.0.0.1:1',
+      '--json',
+    ]);
+    expect(down.code).toBe(0);
+    const downOut = JSON.parse(down.stdout);
+    expect(downOut.items).toEqual(known.items);
+    expect(downOut.warnings.join()).toMatch(/unreachable/);
 
     const folded = await runCli([
       'recommend',

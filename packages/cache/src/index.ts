@@ -1,3 +1,4 @@
+export { type ConnectRedisCacheOptions, connectRedisCache, DEFAULT_CONNECT_REDIS_CACHE_OPTIONS } from './connect.js';
 export {
   CACHE_FORMAT_VERSION,
   CACHE_MISS_REASONS,

@@ -165,9 +165,10 @@ export class RedisCache implements CacheStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#options.closeClient) {
-      await this.#run('cache/RedisCache.close', () => this.#client.quit());
-    }
+    if (!this.#options.closeClient) return;
+    // A client that is not connected (Redis down, reconnecting) cannot QUIT: stop it instead.
+    if (this.#client.status !== 'ready') this.#client.disconnect();
+    else await this.#run('cache/RedisCache.close', () => this.#client.quit());
   }
 
   #open(where: string): void {

@@ -151,6 +151,8 @@ const RECOMMEND_FLAGS: FlagTable = {
   items: { type: 'string', help: "an unknown customer's items, comma-separated: folded in (als)" },
   k: { type: 'string', default: '10', help: 'list length' },
   fallback: { type: 'string', default: 'error', help: 'unknown customer, no known items: error | popular' },
+  cache: { type: 'string', help: 'read through a Redis cache first: redis://host:port' },
+  namespace: { type: 'string', default: 'default', help: 'cache namespace (one shop)' },
   json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -389,12 +391,14 @@ async function recommendCommand(argv: readonly string[], io: CliIo): Promise<num
   const flags = parseFlags('recommend', argv, RECOMMEND_FLAGS);
   if (flags.help) {
     io.stdout.write(
-      `usage: encore recommend --model <modelDir> --user <id> [flags]\n\n${formatFlags(RECOMMEND_FLAGS)}\n`,
+      `usage: encore recommend (--model <modelDir> | --cache <url>) --user <id> [flags]\n\n${formatFlags(RECOMMEND_FLAGS)}\n`,
     );
     return 0;
   }
   const result = await runRecommend({
-    model: requireString('recommend', flags, 'model'),
+    model: typeof flags.model === 'string' ? flags.model : undefined,
+    cache: typeof flags.cache === 'string' ? flags.cache : undefined,
+    namespace: String(flags.namespace),
     user: requireString('recommend', flags, 'user'),
     items:
       typeof flags.items === 'string'

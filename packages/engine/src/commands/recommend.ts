@@ -1,82 +1,96 @@
-import { type Csr, EncoreError, ErrorCode, type TopK } from '@encore/core';
-import { type AlsModel, recalculateUser, recommendItems } from '@encore/factorization';
+import { connectRedisCache } from '@encore/cache';
+import { EncoreError, ErrorCode } from '@encore/core';
+import { createEngine, type EngineList } from '../engine.js';
 import { readModel } from '../model-files.js';
 import { FACTOR_ALGORITHMS, type FactorModelData } from './factor-train.js';
 
 export interface RecommendCommandOptions {
-  readonly model: string;
+  /** A factor model directory: computes lists on a cache miss (optional when `cache` is given). */
+  readonly model?: string | undefined;
   readonly user: string;
   /** The customer's items, for a customer the model does not know: folded in (ALS). */
   readonly items?: readonly string[] | undefined;
   readonly k: number;
   /** What an unknown customer with no known items gets: the best sellers, or an UNKNOWN_ID error. */
   readonly fallback: 'popular' | 'error';
+  /** Read through a Redis cache first (redis://host:port), as a backend service does. */
+  readonly cache?: string | undefined;
+  /** The cache namespace (one shop), default 'default'. */
+  readonly namespace?: string | undefined;
 }
 
 /** What `encore recommend --json` prints: a public contract, keep fields stable. */
 export interface RecommendCommandResult {
   readonly user: string;
+  /** The model's algorithm ('als', 'bpr'), or 'cache' when no model was loaded. */
   readonly algorithm: string;
   readonly items: readonly { readonly item: string; readonly title: string; readonly score: number }[];
   /** True when the customer's factors were computed from `--items` without retraining. */
   readonly foldedIn: boolean;
   /** Present when the list is the popularity fallback rather than the customer's own. */
   readonly fallback?: 'popular';
+  /** Where the list came from: cache, model, fold-in or popular (see the engine's EngineList). */
+  readonly source: EngineList['source'];
+  /** The cache version read, null when computed. */
+  readonly version: number | null;
   readonly warnings: readonly string[];
 }
 
 /**
- * Top-k items for one customer from a trained ALS or BPR model. A known customer gets their list
- * without the items they already have. An unknown customer with `items` is folded in (ALS:
- * one exact solve against the item factors; BPR has no fold-in and falls back to best sellers, with
- * a warning). With nothing known: the best sellers when `fallback` is 'popular', else UNKNOWN_ID.
+ * Top-k items for one customer, through the engine facade: from the cache when `cache` is given
+ * and holds the customer's list, else from the trained ALS or BPR model. A known customer gets
+ * their list without the items they already have. An unknown customer with `items` is folded in
+ * (ALS: one exact solve against the item factors; BPR has no fold-in and falls back to best
+ * sellers, with a warning). With nothing known: the best sellers when `fallback` is 'popular',
+ * else UNKNOWN_ID. Cache trouble never fails the command: it becomes a warning.
  */
 export async function runRecommend(options: RecommendCommandOptions): Promise<RecommendCommandResult> {
-  const data = await readFactorModel(options.model);
-  const { model, customerIds, itemIds, titles, seen, popularity, algorithm } = data;
+  if (options.model === undefined && options.cache === undefined) {
+    throw new EncoreError(ErrorCode.USAGE, 'engine/recommend: expected --model <modelDir>, --cache <url>, or both', {});
+  }
+  const data = options.model === undefined ? undefined : await readFactorModel(options.model);
   const warnings: string[] = [];
-  const named = (list: TopK | undefined): RecommendCommandResult['items'] =>
-    [...(list?.ids ?? [])].map((i, rank) => ({
-      item: itemIds[i] as string,
-      title: titles[i] ?? '',
-      score: list?.scores[rank] as number,
-    }));
-  const user = customerIds.indexOf(options.user);
-  if (user >= 0) {
-    const [list] = recommendItems(model, Int32Array.of(user), { k: options.k, exclude: seen });
-    return { user: options.user, algorithm, items: named(list), foldedIn: false, warnings };
+  const opened = options.cache === undefined ? null : await connectRedisCache(options.cache);
+  if (opened !== null && !opened.connected) {
+    warnings.push(`cache ${options.cache} unreachable (${opened.error}): answering from the model`);
   }
-
-  const index = new Map(itemIds.map((id, i) => [id, i]));
-  const known: number[] = [];
-  for (const id of options.items ?? []) {
-    const i = index.get(id);
-    if (i === undefined) warnings.push(`unknown item '${id}': not in the model, left out of the fold-in`);
-    else if (!known.includes(i)) known.push(i);
-  }
-  known.sort((a, b) => a - b);
-  const own = singleRow(Int32Array.from(known), itemIds.length);
-  if (known.length > 0 && algorithm === 'als') {
-    const factors = recalculateUser(model as unknown as AlsModel, Int32Array.from(known));
-    const [list] = recommendItems({ ...model, userFactors: factors }, Int32Array.of(0), { k: options.k, exclude: own });
-    return { user: options.user, algorithm, items: named(list), foldedIn: true, warnings };
-  }
-  if (known.length > 0) {
-    warnings.push(`${algorithm} has no fold-in: best sellers instead (retrain, or use als, to personalize)`);
-  } else if (options.fallback === 'error') {
-    throw new EncoreError(
-      ErrorCode.UNKNOWN_ID,
-      `engine/recommend: customer '${options.user}' is not in the model and no known --items were given; ` +
-        'expected a trained customer, --items to fold in, or --fallback popular',
-      { value: options.user },
-    );
-  }
-  const [list] = recommendItems({ ...model, userFactors: new Float32Array(0) }, Int32Array.of(0), {
-    k: options.k,
-    exclude: own,
-    fallback: popularity,
+  const engine = await createEngine({
+    ...(opened === null ? {} : { cache: opened.store }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    models: data === undefined ? {} : { factors: data },
+    onEvent: (event) => {
+      if (event.type === 'cache-error' && opened?.connected !== false) warnings.push(`cache: ${event.error.message}`);
+    },
   });
-  return { user: options.user, algorithm, items: named(list), foldedIn: false, fallback: 'popular', warnings };
+  try {
+    const list = await engine.recommend(options.user, {
+      k: options.k,
+      ...(options.items === undefined ? {} : { recentItems: options.items }),
+    });
+    const unknownItems = list.warnings.filter((w) => w.startsWith('unknown item')).length;
+    const knownItems = new Set(options.items ?? []).size > unknownItems;
+    if (list.source === 'popular' && options.fallback === 'error' && !knownItems) {
+      throw new EncoreError(
+        ErrorCode.UNKNOWN_ID,
+        `engine/recommend: customer '${options.user}' is not in the model and no known --items were given; ` +
+          'expected a trained customer, --items to fold in, or --fallback popular',
+        { value: options.user },
+      );
+    }
+    return {
+      user: options.user,
+      algorithm: data?.algorithm ?? 'cache',
+      items: list.items,
+      foldedIn: list.source === 'fold-in',
+      ...(list.source === 'popular' ? { fallback: 'popular' as const } : {}),
+      source: list.source,
+      version: list.version,
+      warnings: [...warnings, ...list.warnings],
+    };
+  } finally {
+    await engine.close();
+    await opened?.store.close();
+  }
 }
 
 async function readFactorModel(dir: string): Promise<FactorModelData> {
@@ -91,20 +105,14 @@ async function readFactorModel(dir: string): Promise<FactorModelData> {
   return envelope.data as FactorModelData;
 }
 
-/** A one-row Csr holding `items` (ascending): what a folded-in customer already has. */
-function singleRow(items: Int32Array, cols: number): Csr {
-  return {
-    rows: 1,
-    cols,
-    indptr: Int32Array.of(0, items.length),
-    indices: items,
-    data: new Float32Array(items.length).fill(1),
-    times: null,
-  };
-}
-
 export function formatRecommend(r: RecommendCommandResult): string {
-  const how = r.foldedIn ? ' (folded in)' : r.fallback ? ' (best sellers: fallback)' : '';
+  const how = r.foldedIn
+    ? ' (folded in)'
+    : r.fallback
+      ? ' (best sellers: fallback)'
+      : r.source === 'cache'
+        ? ` (cache v${r.version})`
+        : '';
   const lines = [`${r.algorithm} for ${r.user}${how}:`];
   r.items.forEach((t, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${t.item}  ${t.title}  score ${t.score.toFixed(3)}`);

@@ -1,0 +1,573 @@
+import {
+  type CacheIds,
+  type CacheKind,
+  type CacheStore,
+  type CacheValues,
+  cacheKeys,
+  createMemoryCache,
+  currentVersion,
+  encodeCacheValue,
+  type ListId,
+  type ModelMetadata,
+  type PublishOptions,
+  type PublishResult,
+  publishVersion,
+  type RankedItems,
+  readCurrent,
+} from '@encore/cache';
+import { relationOf, together } from '@encore/cooccurrence';
+import {
+  type Catalog,
+  type Csr,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  EncoreError,
+  ErrorCode,
+  IdMap,
+  invalidArgument,
+  type TopK,
+} from '@encore/core';
+import { type AlsModel, recalculateUser, recommendItems } from '@encore/factorization';
+import {
+  type CandidateSource,
+  type ItemAttributes,
+  type ItemFilter,
+  itemAttributes,
+  type RankOptions,
+  rankItems,
+} from '@encore/ranking';
+import type { FactorModelData } from './commands/factor-train.js';
+import type { CooccurrenceModelData } from './commands/train.js';
+
+/** The models an engine computes from when the cache has no answer. */
+export interface EngineModels {
+  /** A factor model (ALS or BPR) with its ids, seen items and popularity (`encore train --algorithm als`). */
+  readonly factors?: FactorModelData | undefined;
+  /** A co-occurrence model (`encore train`): bought together, viewed together. */
+  readonly cooccurrence?: CooccurrenceModelData | undefined;
+}
+
+/** What the engine reports instead of throwing: cache trouble, and answers it had to compute. */
+export type EngineEvent =
+  | { readonly type: 'cache-error'; readonly operation: string; readonly error: Error }
+  | { readonly type: 'cache-recovered'; readonly operation: string }
+  | { readonly type: 'cache-miss'; readonly kind: CacheKind; readonly id: string; readonly reason: string };
+
+export interface EngineOptions {
+  /** Where precomputed answers live (default: a new MemoryCache, closed by `close()`). */
+  readonly cache: CacheStore;
+  /** One shop's keyspace (default 'default'). */
+  readonly namespace: string;
+  readonly models: EngineModels;
+  /** Item attributes for filters and rules (category, price, stock, margin …); titles for people. */
+  readonly catalog: Catalog | undefined;
+  /** The clock (epoch ms), for the pointer's freshness and the circuit breaker (default Date.now). */
+  readonly now: () => number;
+  /** A cache call slower than this is abandoned and the answer computed (default 50 ms). */
+  readonly cacheTimeoutMs: number;
+  /** After a cache failure, skip the cache for this long, then try again (default 1,000 ms). */
+  readonly retryAfterMs: number;
+  /**
+   * How long the resolved version pointer is reused (default 1,000 ms): one round trip per read
+   * instead of two. Safe while it is below the publisher's `graceMs` (default 60 s), for which a
+   * replaced version stays readable.
+   */
+  readonly pointerTtlMs: number;
+  /** Time to live of answers computed on a miss and written back (default 1 h; 0: no write-back). */
+  readonly writeBackTtlMs: number;
+  /** Candidates read or computed before filters and rules cut the list to k (default 100). */
+  readonly depth: number;
+  /** Cache trouble and misses, for logs and metrics (default: ignored). */
+  readonly onEvent: (event: EngineEvent) => void;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: Readonly<Omit<EngineOptions, 'cache' | 'catalog' | 'models'>> = Object.freeze({
+  namespace: 'default',
+  now: Date.now,
+  cacheTimeoutMs: 50,
+  retryAfterMs: 1000,
+  pointerTtlMs: 1000,
+  writeBackTtlMs: 3_600_000,
+  depth: 100,
+  onEvent: () => undefined,
+});
+
+/** Business rules of one request: ranking's RankOptions that need no item indices from the caller. */
+export type EngineRules = Pick<
+  RankOptions,
+  'marginBoost' | 'promotionBoost' | 'buryOutOfStock' | 'maxPerCategory' | 'normalize'
+> & {
+  /** Item ids to push to the bottom. */
+  readonly bury?: readonly string[];
+  /** Item ids to show at a slot (0 = first) whatever their score. */
+  readonly pins?: readonly { readonly item: string; readonly slot: number }[];
+};
+
+export interface EngineRecommendOptions {
+  /** List length (default 10). */
+  readonly k?: number;
+  /** Keep only items that pass (needs the catalog). */
+  readonly filter?: ItemFilter;
+  readonly rules?: EngineRules;
+  /** The customer's recent items, for a customer the model does not know (ALS fold-in). */
+  readonly recentItems?: readonly string[];
+}
+
+/** One list as the engine serves it. */
+export interface EngineList {
+  readonly items: readonly { readonly item: string; readonly score: number; readonly title: string }[];
+  /**
+   * Where it came from: 'cache' (published or written back), 'model' (the customer's factors),
+   * 'fold-in' (factors computed from `recentItems`), 'cooccurrence', or 'popular' (best sellers,
+   * for customers nothing is known about).
+   */
+  readonly source: 'cache' | 'model' | 'fold-in' | 'cooccurrence' | 'popular';
+  /** The cache version it was read from, null when computed. */
+  readonly version: number | null;
+  readonly warnings: readonly string[];
+}
+
+/** What `publish` writes: any of the kinds, each as [id, list] pairs. */
+export interface EnginePublication {
+  readonly recommendations?: Iterable<readonly [string, RankedItems]> | AsyncIterable<readonly [string, RankedItems]>;
+  readonly together?: Iterable<readonly [string, RankedItems]>;
+  readonly lists?: Iterable<readonly [ListId, RankedItems]>;
+  readonly models?: Iterable<readonly [string, ModelMetadata]>;
+}
+
+/**
+ * The facade backend services call: recommendations, bought-together and curated lists in about a
+ * millisecond from the cache, computed from the loaded models on a miss (and written back), never
+ * a cache error thrown at the caller: when the cache fails or is slow it is skipped for a while,
+ * the answer computed, and the failure reported through `onEvent`. Made by {@link createEngine}.
+ */
+export class Engine {
+  readonly #o: EngineOptions;
+  readonly #ownsCache: boolean;
+  readonly #customers: IdMap | null;
+  readonly #items: IdMap;
+  readonly #itemIds: readonly string[];
+  readonly #titles: readonly string[];
+  readonly #attributes: ItemAttributes | null;
+  #pointer: { version: number | null; at: number } | null = null;
+  #skipUntil = 0;
+  #failing = false;
+  #closed = false;
+
+  /** Use {@link createEngine}. */
+  constructor(options: EngineOptions, ownsCache: boolean) {
+    this.#o = options;
+    this.#ownsCache = ownsCache;
+    const { factors, cooccurrence } = options.models;
+    this.#customers = factors === undefined ? null : IdMap.from(factors.customerIds);
+    this.#itemIds = factors?.itemIds ?? cooccurrence?.model.itemIds ?? [];
+    this.#titles = factors?.titles ?? cooccurrence?.titles ?? [];
+    this.#items = IdMap.from(this.#itemIds);
+    this.#attributes = options.catalog === undefined ? null : itemAttributes(options.catalog, this.#items);
+  }
+
+  /**
+   * The top-k items for a customer: their published list (filtered and re-ranked when `filter` or
+   * `rules` are given), else computed from the factor model — their own factors, or a fold-in of
+   * `recentItems` (ALS) — and written back; else the best sellers. Rejects only for bad arguments
+   * (INVALID_ARGUMENT) or a closed engine.
+   *
+   * @example
+   * const list = await engine.recommend('cust-42', { k: 10, filter: { inStock: true } });
+   */
+  async recommend(customerId: string, options: EngineRecommendOptions = {}): Promise<EngineList> {
+    const where = 'engine/recommend';
+    this.#checkOpen(where);
+    checkIdString(where, 'customerId', customerId);
+    const o = checkOptions(where, options, ['k', 'filter', 'rules', 'recentItems']) as EngineRecommendOptions;
+    const k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
+    const shaped = o.filter !== undefined || o.rules !== undefined;
+    if (shaped && this.#attributes === null) {
+      throw invalidArgument(where, 'filter and rules need the catalog (createEngine({ catalog }))', o.filter);
+    }
+    const cached = await this.#read('recommendations', customerId);
+    if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, o, []);
+
+    const factors = this.#o.models.factors;
+    const warnings: string[] = [];
+    const depth = Math.max(k, this.#o.depth);
+    if (factors !== undefined) {
+      const customer = this.#customers?.indexOf(customerId) ?? -1;
+      if (customer >= 0) {
+        const [list] = recommendItems(factors.model, Int32Array.of(customer), { k: depth, exclude: factors.seen });
+        const ranked = this.#named(list);
+        await this.#writeBack('recommendations', customerId, ranked);
+        return this.#shape(ranked, 'model', null, k, o, warnings);
+      }
+      const known = this.#knownItems(o.recentItems ?? [], warnings);
+      const own = singleRow(known, this.#itemIds.length);
+      if (known.length > 0 && factors.algorithm === 'als') {
+        const x = recalculateUser(factors.model as unknown as AlsModel, known);
+        const [list] = recommendItems({ ...factors.model, userFactors: x }, Int32Array.of(0), {
+          k: depth,
+          exclude: own,
+        });
+        return this.#shape(this.#named(list), 'fold-in', null, k, o, warnings);
+      }
+      if (known.length > 0) warnings.push(`${factors.algorithm} has no fold-in: best sellers instead`);
+      const [list] = recommendItems({ ...factors.model, userFactors: new Float32Array(0) }, Int32Array.of(0), {
+        k: depth,
+        exclude: own,
+        fallback: factors.popularity,
+      });
+      return this.#shape(this.#named(list), 'popular', null, k, o, warnings);
+    }
+    const cooccurrence = this.#o.models.cooccurrence;
+    const known = this.#knownItems(o.recentItems ?? [], warnings);
+    if (cooccurrence !== undefined && known.length > 0) {
+      const list = together(cooccurrence.model, known, { k: depth });
+      return this.#shape(this.#named(list), 'cooccurrence', null, k, o, warnings);
+    }
+    throw new EncoreError(
+      ErrorCode.UNKNOWN_ID,
+      `${where}: nothing is published for customer '${customerId}' and no factor model is loaded; ` +
+        'expected a published version, a factor model, or recentItems with a co-occurrence model',
+      { value: customerId },
+    );
+  }
+
+  /**
+   * Items that go with one item or a cart: the published list of a single item, else computed
+   * from the co-occurrence model (summed over the cart). Unknown items add nothing (a warning).
+   *
+   * @example
+   * const list = await engine.together(['85123A'], { k: 5 });
+   */
+  async together(itemIds: readonly string[], options: { readonly k?: number } = {}): Promise<EngineList> {
+    const where = 'engine/together';
+    this.#checkOpen(where);
+    if (!Array.isArray(itemIds) || itemIds.length === 0) {
+      throw invalidArgument(where, 'itemIds must be a non-empty array of item ids', itemIds);
+    }
+    for (const id of itemIds) checkIdString(where, 'itemIds[]', id);
+    const k = checkInteger(where, 'k', checkOptions(where, options, ['k']).k ?? 10, 1, 10_000);
+    if (itemIds.length === 1) {
+      const cached = await this.#read('together', itemIds[0] as string);
+      if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, {}, []);
+    }
+    const warnings: string[] = [];
+    const cooccurrence = this.#o.models.cooccurrence;
+    if (cooccurrence === undefined) {
+      throw new EncoreError(
+        ErrorCode.UNKNOWN_ID,
+        `${where}: nothing is published for ${itemIds.join(', ')} and no co-occurrence model is loaded`,
+        { value: itemIds },
+      );
+    }
+    relationOf(cooccurrence.model, 'bought-together');
+    const known = this.#knownItems(itemIds, warnings);
+    const list =
+      known.length === 0
+        ? { ids: new Int32Array(0), scores: new Float32Array(0) }
+        : together(cooccurrence.model, known, { k: Math.max(k, this.#o.depth) });
+    const ranked = this.#named(list);
+    if (itemIds.length === 1 && known.length === 1) await this.#writeBack('together', itemIds[0] as string, ranked);
+    return this.#shape(ranked, 'cooccurrence', null, k, {}, warnings);
+  }
+
+  /**
+   * A curated list ('best-sellers', 'trending', 'top-rated', 'most-wished', or any name a job
+   * published), overall or for a category. 'best-sellers' falls back to the factor model's
+   * popularity when nothing is published.
+   *
+   * @example
+   * const shelf = await engine.list('top-rated', { category: 'Home > Lighting', k: 12 });
+   */
+  async list(name: string, options: { readonly category?: string; readonly k?: number } = {}): Promise<EngineList> {
+    const where = 'engine/list';
+    this.#checkOpen(where);
+    checkIdString(where, 'name', name);
+    const o = checkOptions(where, options, ['category', 'k']);
+    if (o.category !== undefined) checkIdString(where, 'category', o.category);
+    const k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
+    const id: ListId = o.category === undefined ? { name } : { name, category: o.category as string };
+    const cached = await this.#read('list', id);
+    if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, {}, []);
+    const factors = this.#o.models.factors;
+    if (name === 'best-sellers' && o.category === undefined && factors !== undefined) {
+      const [list] = recommendItems({ ...factors.model, userFactors: new Float32Array(0) }, Int32Array.of(0), {
+        k,
+        fallback: factors.popularity,
+      });
+      return this.#shape(this.#named(list), 'popular', null, k, {}, []);
+    }
+    throw new EncoreError(
+      ErrorCode.UNKNOWN_ID,
+      `${where}: list '${name}'${o.category === undefined ? '' : ` of category '${o.category}'`} is not published`,
+      { value: id },
+    );
+  }
+
+  /**
+   * Publishes a new version of the namespace: everything in `publication` is written under the
+   * new version, then the pointer switches at once (readers see all of the old or all of the new).
+   * Unlike reads, publishing is the caller's job to retry: it rejects with the cache's error
+   * (CACHE_CONFLICT when another job is publishing, IO_ERROR when the store fails).
+   *
+   * @example
+   * await engine.publish({ recommendations: lists, lists: [[{ name: 'best-sellers' }, best]] });
+   */
+  async publish(publication: EnginePublication, options: Partial<PublishOptions> = {}): Promise<PublishResult> {
+    const where = 'engine/publish';
+    this.#checkOpen(where);
+    const p = checkOptions(where, publication, ['recommendations', 'together', 'lists', 'models'], 'publication');
+    const result = await publishVersion(
+      this.#o.cache,
+      this.#o.namespace,
+      async (writer) => {
+        const recommendations = p.recommendations as EnginePublication['recommendations'];
+        if (recommendations !== undefined && Symbol.asyncIterator in recommendations) {
+          // Streamed from a scoring job: each list is put as it arrives (puts are batched).
+          for await (const [id, value] of recommendations) await writer.put('recommendations', id, value);
+        } else if (recommendations !== undefined) {
+          await writer.putMany('recommendations', recommendations);
+        }
+        if (p.together !== undefined) await writer.putMany('together', p.together as Iterable<[string, RankedItems]>);
+        if (p.lists !== undefined) await writer.putMany('list', p.lists as Iterable<[ListId, RankedItems]>);
+        if (p.models !== undefined) await writer.putMany('model', p.models as Iterable<[string, ModelMetadata]>);
+      },
+      options,
+    );
+    this.#pointer = { version: result.version, at: this.#o.now() };
+    return result;
+  }
+
+  /** Closes the cache if the engine made it. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsCache) await this.#o.cache.close();
+  }
+
+  #checkOpen(where: string): void {
+    if (this.#closed) {
+      throw new EncoreError(ErrorCode.INVALID_ARGUMENT, `${where}: the engine is closed`, { reason: 'closed' });
+    }
+  }
+
+  /** A cached value of the current version, or null (a miss, or the cache failing / slow / skipped). */
+  async #read<K extends CacheKind>(
+    kind: K,
+    id: CacheIds[K],
+  ): Promise<{ value: CacheValues[K]; version: number } | null> {
+    const version = await this.#guard('pointer', () => this.#version());
+    if (version === undefined || version === null) return null;
+    const read = await this.#guard(`read ${kind}`, () =>
+      readCurrent(this.#o.cache, this.#o.namespace, kind, id, { version }),
+    );
+    if (read === undefined) return null;
+    if (read.hit) return { value: read.value, version: read.version };
+    this.#o.onEvent({
+      type: 'cache-miss',
+      kind,
+      id: typeof id === 'string' ? id : JSON.stringify(id),
+      reason: read.reason,
+    });
+    return null;
+  }
+
+  async #version(): Promise<number | null> {
+    const now = this.#o.now();
+    const cached = this.#pointer;
+    if (cached !== null && now - cached.at < this.#o.pointerTtlMs) return cached.version;
+    const version = await currentVersion(this.#o.cache, this.#o.namespace);
+    this.#pointer = { version, at: now };
+    return version;
+  }
+
+  /** Computed answers go back into the current version with a TTL (never creating a version). */
+  async #writeBack(kind: 'recommendations' | 'together', id: string, value: RankedItems): Promise<void> {
+    const ttlMs = this.#o.writeBackTtlMs;
+    const version = this.#pointer?.version;
+    if (ttlMs === 0 || version === null || version === undefined || this.#o.now() < this.#skipUntil) return;
+    const key = cacheKeys(this.#o.namespace).value(version, kind, id);
+    await this.#guard(`write ${kind}`, () => this.#o.cache.set(key, encodeCacheValue(kind, value), { ttlMs }));
+  }
+
+  /**
+   * Runs a cache call with the timeout; on failure reports it, skips the cache for
+   * `retryAfterMs` and resolves undefined. Never rejects.
+   */
+  async #guard<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+    if (this.#o.now() < this.#skipUntil) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const pending = call();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new EncoreError(ErrorCode.IO_ERROR, `engine: cache ${operation} took over ${this.#o.cacheTimeoutMs} ms`),
+            ),
+          this.#o.cacheTimeoutMs,
+        );
+      });
+      pending.catch(() => undefined); // settles after a timeout: nobody waits for it any more
+      const value = await Promise.race([pending, timeout]);
+      if (this.#failing) {
+        this.#failing = false;
+        this.#o.onEvent({ type: 'cache-recovered', operation });
+      }
+      return value;
+    } catch (error) {
+      this.#failing = true;
+      this.#skipUntil = this.#o.now() + this.#o.retryAfterMs;
+      this.#o.onEvent({
+        type: 'cache-error',
+        operation,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #knownItems(ids: readonly string[], warnings: string[]): Int32Array {
+    const known = new Set<number>();
+    for (const id of ids) {
+      const i = this.#items.indexOf(id);
+      if (i < 0) warnings.push(`unknown item '${id}': not in the model, left out`);
+      else known.add(i);
+    }
+    return Int32Array.from([...known].sort((a, b) => a - b));
+  }
+
+  #named(list: Pick<TopK, 'ids' | 'scores'> | undefined): RankedItems {
+    const ids = list?.ids ?? new Int32Array(0);
+    return { ids: Array.from(ids, (i) => this.#itemIds[i] as string), scores: Float32Array.from(list?.scores ?? []) };
+  }
+
+  /** Cuts a list to k, after the request's filter and rules when given. */
+  #shape(
+    ranked: RankedItems,
+    source: EngineList['source'],
+    version: number | null,
+    k: number,
+    o: EngineRecommendOptions,
+    warnings: readonly string[],
+  ): EngineList {
+    const titled = (id: string): string => {
+      const i = this.#items.indexOf(id);
+      return i >= 0 ? (this.#titles[i] ?? '') : (this.#o.catalog?.get(id)?.title ?? '');
+    };
+    if ((o.filter === undefined && o.rules === undefined) || this.#attributes === null) {
+      const n = Math.min(k, ranked.ids.length);
+      const items = [];
+      for (let r = 0; r < n; r++) {
+        const item = ranked.ids[r] as string;
+        items.push({ item, score: ranked.scores[r] as number, title: titled(item) });
+      }
+      return { items, source, version, warnings };
+    }
+    const ids: number[] = [];
+    const scores: number[] = [];
+    ranked.ids.forEach((id, r) => {
+      const i = this.#items.indexOf(id);
+      if (i >= 0) {
+        ids.push(i);
+        scores.push(ranked.scores[r] as number);
+      }
+    });
+    const source_: CandidateSource = { name: source, ids: Int32Array.from(ids), scores: Float32Array.from(scores) };
+    const rules = o.rules ?? {};
+    const indices = (list: readonly string[] | undefined): Int32Array =>
+      Int32Array.from((list ?? []).map((id) => this.#items.indexOf(id)).filter((i) => i >= 0));
+    const list = rankItems(
+      [source_],
+      { attributes: this.#attributes },
+      {
+        k,
+        exclude: {},
+        ...(o.filter === undefined ? {} : { filter: o.filter }),
+        ...(rules.marginBoost === undefined ? {} : { marginBoost: rules.marginBoost }),
+        ...(rules.promotionBoost === undefined ? {} : { promotionBoost: rules.promotionBoost }),
+        ...(rules.buryOutOfStock === undefined ? {} : { buryOutOfStock: rules.buryOutOfStock }),
+        ...(rules.maxPerCategory === undefined ? {} : { maxPerCategory: rules.maxPerCategory }),
+        ...(rules.normalize === undefined ? {} : { normalize: rules.normalize }),
+        ...(rules.bury === undefined ? {} : { bury: indices(rules.bury) }),
+        ...(rules.pins === undefined
+          ? {}
+          : {
+              pins: rules.pins
+                .map((p) => ({ item: this.#items.indexOf(p.item), slot: p.slot }))
+                .filter((p) => p.item >= 0),
+            }),
+      },
+    );
+    const items = Array.from(list.ids, (i, r) => {
+      const item = this.#itemIds[i] as string;
+      return { item, score: list.scores[r] as number, title: titled(item) };
+    });
+    return { items, source, version, warnings };
+  }
+}
+
+/**
+ * Creates the engine facade over a cache (default: an in-memory one) and the models to compute
+ * from on a miss. Rejects with INVALID_ARGUMENT for unknown or out-of-range options.
+ *
+ * @example
+ * const engine = await createEngine({ cache: createRedisCache({ client }), namespace: 'shop-1', models: { factors } });
+ * const list = await engine.recommend('cust-42', { k: 10 });
+ * await engine.close();
+ */
+export async function createEngine(options: Partial<EngineOptions> = {}): Promise<Engine> {
+  const where = 'engine/createEngine';
+  const o = checkOptions(where, options, [
+    'cache',
+    'models',
+    'catalog',
+    ...Object.keys(DEFAULT_ENGINE_OPTIONS),
+  ]) as Partial<EngineOptions>;
+  const d = DEFAULT_ENGINE_OPTIONS;
+  if (o.now !== undefined && typeof o.now !== 'function') throw invalidArgument(where, 'now must be a function', o.now);
+  if (o.onEvent !== undefined && typeof o.onEvent !== 'function') {
+    throw invalidArgument(where, 'onEvent must be a function', o.onEvent);
+  }
+  const models = checkOptions(where, o.models ?? {}, ['factors', 'cooccurrence'], 'models') as EngineModels;
+  if (o.catalog !== undefined && !(o.catalog instanceof Map)) {
+    throw invalidArgument(where, 'catalog must be a Map of CatalogItem', o.catalog);
+  }
+  const resolved: EngineOptions = Object.freeze({
+    cache: o.cache ?? createMemoryCache(),
+    namespace: typeof o.namespace === 'string' && o.namespace !== '' ? o.namespace : d.namespace,
+    models,
+    catalog: o.catalog,
+    now: o.now ?? d.now,
+    cacheTimeoutMs: checkNumber(where, 'cacheTimeoutMs', o.cacheTimeoutMs ?? d.cacheTimeoutMs, 1),
+    retryAfterMs: checkNumber(where, 'retryAfterMs', o.retryAfterMs ?? d.retryAfterMs, 0),
+    pointerTtlMs: checkNumber(where, 'pointerTtlMs', o.pointerTtlMs ?? d.pointerTtlMs, 0),
+    writeBackTtlMs: checkInteger(where, 'writeBackTtlMs', o.writeBackTtlMs ?? d.writeBackTtlMs, 0),
+    depth: checkInteger(where, 'depth', o.depth ?? d.depth, 1, 10_000),
+    onEvent: o.onEvent ?? d.onEvent,
+  });
+  if (o.namespace !== undefined && (typeof o.namespace !== 'string' || o.namespace === '')) {
+    throw invalidArgument(where, 'namespace must be a non-empty string', o.namespace);
+  }
+  cacheKeys(resolved.namespace); // a namespace the keyspace refuses is refused here
+  return new Engine(resolved, o.cache === undefined);
+}
+
+function checkIdString(where: string, name: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '')
+    throw invalidArgument(where, `${name} must be a non-empty string`, value);
+}
+
+/** A one-row Csr holding `items` (ascending): what a folded-in customer already has. */
+function singleRow(items: Int32Array, cols: number): Csr {
+  return {
+    rows: 1,
+    cols,
+    indptr: Int32Array.of(0, items.length),
+    indices: items,
+    data: new Float32Array(items.length).fill(1),
+    times: null,
+  };
+}

@@ -1,0 +1,237 @@
+import { type CacheStore, createMemoryCache, createRedisCache } from '@encore/cache';
+import { type Catalog, type CatalogItem, cooToCsr, createRng, ErrorCode } from '@encore/core';
+import { createEngine, type EngineEvent, type FactorModelData } from '@encore/engine';
+import { fitAls } from '@encore/factorization';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTestRedis, deleteUnder, uniquePrefix } from './redis.js';
+
+/** 40 customers in 4 taste groups over 24 items; customer c likes items of group c % 4. */
+function factorModel(): FactorModelData {
+  const rng = createRng(5);
+  const row: number[] = [];
+  const col: number[] = [];
+  for (let c = 0; c < 40; c++) {
+    for (let i = c % 4; i < 24; i += 4) {
+      if (rng.next() < 0.6) {
+        row.push(c);
+        col.push(i);
+      }
+    }
+  }
+  const matrix = cooToCsr({
+    rows: 40,
+    cols: 24,
+    row: Int32Array.from(row),
+    col: Int32Array.from(col),
+    value: new Float32Array(row.length).fill(1),
+    time: null,
+  });
+  const model = fitAls(matrix, { factors: 8, regularization: 0.1, iterations: 10 });
+  const popularity = new Float32Array(24);
+  for (const i of col) popularity[i]! += 1;
+  return {
+    algorithm: 'als',
+    model,
+    customerIds: Array.from({ length: 40 }, (_, c) => `c${c}`),
+    itemIds: Array.from({ length: 24 }, (_, i) => `i${i}`),
+    titles: Array.from({ length: 24 }, (_, i) => `Item ${i}`),
+    seen: matrix,
+    popularity,
+    events: ['purchase'],
+  };
+}
+
+const catalog: Catalog = new Map(
+  Array.from({ length: 24 }, (_, i): [string, CatalogItem] => [
+    `i${i}`,
+    {
+      id: `i${i}`,
+      title: `Item ${i}`,
+      categoryPath: [i < 12 ? 'lamps' : 'rugs'],
+      price: 10 + i,
+      stock: i % 5 === 0 ? 0 : 3,
+    },
+  ]),
+);
+
+const factors = factorModel();
+
+/** A store that fails (or hangs) while `mode` says so, else passes through. */
+function flakyStore(inner: CacheStore): CacheStore & { mode: 'ok' | 'fail' | 'hang' } {
+  const state = { mode: 'ok' as 'ok' | 'fail' | 'hang' };
+  const wrap =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      if (state.mode === 'fail') return Promise.reject(new Error('ECONNREFUSED 127.0.0.1:6379'));
+      if (state.mode === 'hang') return new Promise<R>(() => undefined);
+      return call(...args);
+    };
+  return Object.assign(state, {
+    get: wrap((key: string) => inner.get(key)),
+    mget: wrap((keys: readonly string[]) => inner.mget(keys)),
+    set: wrap((key: string, value: Uint8Array, options?: { ttlMs?: number }) => inner.set(key, value, options)),
+    delete: wrap((keys: string | readonly string[]) => inner.delete(keys)),
+    transact: wrap((c: Parameters<CacheStore['transact']>[0], w: Parameters<CacheStore['transact']>[1]) =>
+      inner.transact(c, w),
+    ),
+    deletePrefix: wrap((prefix: string) => inner.deletePrefix(prefix)),
+    expirePrefix: wrap((prefix: string, ttl: number) => inner.expirePrefix(prefix, ttl)),
+    close: () => inner.close(),
+  });
+}
+
+describe('createEngine over a MemoryCache', () => {
+  it('computes from the model, serves what is published, and writes computed answers back', async () => {
+    const events: EngineEvent[] = [];
+    const engine = await createEngine({ models: { factors }, catalog, onEvent: (e) => events.push(e) });
+    const computed = await engine.recommend('c1', { k: 5 });
+    expect(computed.source).toBe('model');
+    expect(computed.items).toHaveLength(5);
+    const seen = new Set(Array.from(factors.seen.indices.subarray(factors.seen.indptr[1], factors.seen.indptr[2])));
+    for (const { item } of computed.items) expect(seen.has(Number(item.slice(1)))).toBe(false);
+
+    const published = { ids: ['i23', 'i5', 'i9'], scores: Float32Array.of(3, 2, 1) };
+    const { version } = await engine.publish({
+      recommendations: [['c1', published]],
+      lists: [
+        [
+          { name: 'best-sellers', category: 'rugs' },
+          { ids: ['i13', 'i17'], scores: Float32Array.of(9, 4) },
+        ],
+      ],
+    });
+    const cached = await engine.recommend('c1', { k: 2 });
+    expect(cached).toMatchObject({ source: 'cache', version, items: [{ item: 'i23', score: 3 }, { item: 'i5' }] });
+    const shelf = await engine.list('best-sellers', { category: 'rugs', k: 5 });
+    expect(shelf.items.map((t) => t.item)).toEqual(['i13', 'i17']);
+
+    // c2 is not published: computed, written back into the current version, then served from it.
+    expect((await engine.recommend('c2', { k: 3 })).source).toBe('model');
+    const again = await engine.recommend('c2', { k: 3 });
+    expect(again.source).toBe('cache');
+    expect(events.filter((e) => e.type === 'cache-miss').map((e) => e.type === 'cache-miss' && e.id)).toContain('c2');
+    await engine.close();
+  });
+
+  it('applies filters and rules to published lists', async () => {
+    const engine = await createEngine({ models: { factors }, catalog });
+    await engine.publish({
+      recommendations: [['c3', { ids: ['i0', 'i13', 'i3', 'i15', 'i7'], scores: Float32Array.of(5, 4, 3, 2, 1) }]],
+    });
+    const rugs = await engine.recommend('c3', { k: 10, filter: { categories: ['rugs'] } });
+    expect(rugs.items.map((t) => t.item)).toEqual(['i13', 'i15']);
+    const inStock = await engine.recommend('c3', { k: 10, filter: { inStock: true } });
+    expect(inStock.items.map((t) => t.item)).not.toContain('i0'); // stock 0
+    const pinned = await engine.recommend('c3', { k: 3, rules: { pins: [{ item: 'i7', slot: 0 }], bury: ['i13'] } });
+    expect(pinned.items[0]?.item).toBe('i7');
+    expect(pinned.items.map((t) => t.item)).not.toContain('i13');
+    await expect(
+      (await createEngine({ models: { factors } })).recommend('c3', { filter: { inStock: true } }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await engine.close();
+  });
+
+  it('folds in a new customer from recent items, falls back to best sellers, and refuses bad input', async () => {
+    const engine = await createEngine({ models: { factors } });
+    const folded = await engine.recommend('visitor', { k: 4, recentItems: ['i1', 'i5', 'nope'] });
+    expect(folded.source).toBe('fold-in');
+    expect(folded.warnings.join()).toContain("'nope'");
+    // Group 1 (items 1, 5, 9 …): the fold-in recommends that group's other items.
+    expect(folded.items.filter((t) => Number(t.item.slice(1)) % 4 === 1).length).toBeGreaterThanOrEqual(3);
+    const cold = await engine.recommend('stranger', { k: 3 });
+    expect(cold.source).toBe('popular');
+    expect(cold.items).toHaveLength(3);
+    await expect(engine.recommend('', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(engine.recommend('c1', { k: 0 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(createEngine({ cacheTimeoutMs: -1 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await engine.close();
+    await expect(engine.recommend('c1')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+
+  it('answers from the model when the cache fails or hangs, reports it, and returns to the cache', async () => {
+    let now = 1_000_000;
+    const store = flakyStore(createMemoryCache());
+    const events: EngineEvent[] = [];
+    const engine = await createEngine({
+      cache: store,
+      models: { factors },
+      now: () => now,
+      cacheTimeoutMs: 20,
+      retryAfterMs: 500,
+      pointerTtlMs: 0,
+      onEvent: (e) => events.push(e),
+    });
+    await engine.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
+    store.mode = 'fail';
+    const down = await engine.recommend('c4', { k: 3 });
+    expect(down.source).toBe('model');
+    expect(events.some((e) => e.type === 'cache-error' && /ECONNREFUSED/.test(e.error.message))).toBe(true);
+    store.mode = 'hang';
+    now += 600;
+    const start = performance.now();
+    const slow = await engine.recommend('c4', { k: 3 });
+    expect(slow.source).toBe('model');
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(events.some((e) => e.type === 'cache-error' && /took over 20 ms/.test(e.error.message))).toBe(true);
+    // While skipping, no cache call is made (a hanging store would otherwise cost the timeout).
+    expect((await engine.recommend('c4', { k: 3 })).source).toBe('model');
+    store.mode = 'ok';
+    now += 600;
+    expect((await engine.recommend('c4', { k: 3 })).source).toBe('cache');
+    expect(events.at(-1)?.type).toBe('cache-recovered');
+    await engine.close();
+  });
+});
+
+describe('createEngine over Redis', () => {
+  let client: Redis;
+  let prefix: string;
+  beforeAll(async () => {
+    client = await connectTestRedis();
+    prefix = uniquePrefix('engine');
+  });
+  afterAll(async () => {
+    await deleteUnder(client, prefix);
+    client.disconnect();
+  });
+
+  it('publishes and reads through a real Redis', async () => {
+    const engine = await createEngine({
+      cache: createRedisCache({ client, prefix }),
+      namespace: 'shop',
+      models: { factors },
+    });
+    const lists = Array.from({ length: 40 }, (_, c): [string, { ids: string[]; scores: Float32Array }] => [
+      `c${c}`,
+      { ids: [`i${c % 24}`], scores: Float32Array.of(c) },
+    ]);
+    const { version } = await engine.publish({ recommendations: lists });
+    const read = await engine.recommend('c7', { k: 5 });
+    expect(read).toMatchObject({ source: 'cache', version, items: [{ item: 'i7', score: 7 }] });
+    await engine.close();
+  });
+
+  it('keeps answering when Redis is unreachable, and says so', async () => {
+    // A port nothing listens on; commands fail at once instead of queueing for a reconnect.
+    const dead = new Redis({
+      port: 1,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => 200,
+    });
+    dead.on('error', () => undefined);
+    const events: EngineEvent[] = [];
+    const engine = await createEngine({
+      cache: createRedisCache({ client: dead, prefix }),
+      models: { factors },
+      onEvent: (e) => events.push(e),
+    });
+    const list = await engine.recommend('c9', { k: 3 });
+    expect(list.source).toBe('model');
+    expect(events.some((e) => e.type === 'cache-error')).toBe(true);
+    await engine.close();
+    dead.disconnect();
+  });
+});
