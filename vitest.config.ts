@@ -11,6 +11,9 @@ export default defineConfig({
       '@encore/core': src('./packages/core/src/index.ts'),
       '@encore/eval': src('./packages/eval/src/index.ts'),
       '@encore/cooccurrence': src('./packages/cooccurrence/src/index.ts'),
+      // Subpaths first: an alias also matches names that continue with '/'.
+      '@encore/factorization/als-kernel': src('./packages/factorization/src/als-kernel.ts'),
+      '@encore/factorization/score-kernel': src('./packages/factorization/src/score-kernel.ts'),
       '@encore/factorization': src('./packages/factorization/src/index.ts'),
       '@encore/ranking': src('./packages/ranking/src/index.ts'),
       '@encore/cache': src('./packages/cache/src/index.ts'),

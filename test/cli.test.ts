@@ -1,8 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, SKIP_NO_DATASETS, sharedDatasets } from './environment.js';
+import { connectTestRedis, deleteUnder, REDIS_URL, uniquePrefix } from './redis.js';
 
 describe('encore command line: bad invocations exit non-zero with one line naming the problem', () => {
   it('unknown flag', async () => {
@@ -384,5 +385,100 @@ describe('encore train --algorithm als|bpr and encore recommend', () => {
     );
     expect(folded).toMatchObject({ foldedIn: false, fallback: 'popular' });
     expect(folded.warnings[0]).toMatch(/no fold-in/);
+  });
+});
+
+describe('encore score and the cache: the nightly job and the read path', () => {
+  const bundled = 'datasets/data/online-retail-2010-12.csv.gz';
+
+  it('scores every customer to JSON Lines, publishes a version to Redis, and recommend reads it back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-score-'));
+    const model = join(dir, 'model');
+    const trained = await runCli(
+      ['train', '--data', bundled, '--format', 'online-retail', '--algorithm', 'als'].concat([
+        '--factors',
+        '16',
+        '--iterations',
+        '5',
+        '--out',
+        model,
+        '--json',
+        '--quiet',
+      ]),
+    );
+    expect(trained.code).toBe(0);
+    const customers = JSON.parse(trained.stdout).customers as number;
+
+    const client = await connectTestRedis();
+    const prefix = uniquePrefix('cli');
+    try {
+      const out = join(dir, 'lists.jsonl');
+      const scored = await runCli(
+        ['score', '--model', model, '--k', '7', '--threads', '2', '--out', out].concat([
+          '--cache',
+          REDIS_URL,
+          '--cache-prefix',
+          prefix,
+          '--namespace',
+          'retail',
+          '--json',
+          '--quiet',
+        ]),
+      );
+      expect(scored.code).toBe(0);
+      const result = JSON.parse(scored.stdout);
+      expect(result).toMatchObject({ users: customers, k: 7, rejected: 0, cache: { namespace: 'retail', version: 1 } });
+      expect(result.cache.written).toBe(customers + 1); // every customer's list and the model's metadata
+      expect(result.gflops).toBeGreaterThan(0);
+      const lines = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(customers);
+      expect(new Set(lines.map((l) => l.user)).size).toBe(customers);
+      const first = lines[0];
+      expect(first.items).toHaveLength(7);
+
+      // The same list, read through the facade from the published version.
+      const read = await runCli(
+        ['recommend', '--cache', REDIS_URL, '--cache-prefix', prefix, '--namespace', 'retail'].concat([
+          '--user',
+          first.user,
+          '--k',
+          '7',
+          '--json',
+        ]),
+      );
+      expect(read.code).toBe(0);
+      const served = JSON.parse(read.stdout);
+      expect(served).toMatchObject({ user: first.user, source: 'cache', version: 1, algorithm: 'cache' });
+      expect(served.items.map((i: { item: string }) => i.item)).toEqual(
+        first.items.map((i: { item: string }) => i.item),
+      );
+
+      // A subset from a file: unknown ids are counted and reported, the rest scored.
+      const users = join(dir, 'users.txt');
+      await writeFile(users, `${first.user}\nnobody\n\n${lines[1].user}\n`);
+      const subset = JSON.parse(
+        (
+          await runCli([
+            'score',
+            '--model',
+            model,
+            '--users',
+            users,
+            '--out',
+            join(dir, 's.jsonl'),
+            '--json',
+            '--quiet',
+          ])
+        ).stdout,
+      );
+      expect(subset).toMatchObject({ users: 2, rejected: 1, rejectedSamples: ["line 2: unknown customer 'nobody'"] });
+      expect((await runCli(['score', '--model', model, '--json'])).code).toBe(2); // nowhere to write
+    } finally {
+      await deleteUnder(client, prefix);
+      client.disconnect();
+    }
   });
 });

@@ -181,6 +181,11 @@ describe('createEngine over a MemoryCache', () => {
     expect((await engine.recommend('c4', { k: 3 })).source).toBe('cache');
     expect(events.at(-1)?.type).toBe('cache-recovered');
     await engine.close();
+
+    const strict = await createEngine({ cache: store, models: { factors }, cacheErrors: 'throw' });
+    store.mode = 'fail';
+    await expect(strict.recommend('c4')).rejects.toThrow(/ECONNREFUSED/);
+    await strict.close();
   });
 });
 

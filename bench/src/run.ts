@@ -3,6 +3,7 @@ import { cooccurrenceSuite } from './suites/cooccurrence.js';
 import { csrSuite } from './suites/csr.js';
 import { factorizationSuite } from './suites/factorization.js';
 import { loadersSuite } from './suites/loaders.js';
+import { scoringSuite } from './suites/scoring.js';
 
 /** What a suite returns: its figures, and the tfjs backend it ran on where it uses tfjs. */
 type SuiteRun = (log: (line: string) => void) => Promise<Figure[] | { figures: Figure[]; tfjsBackend: string }>;
@@ -13,6 +14,7 @@ const SUITES: ReadonlyMap<string, SuiteRun> = new Map<string, SuiteRun>([
   ['csr', csrSuite],
   ['cooccurrence', cooccurrenceSuite],
   ['factorization', factorizationSuite],
+  ['scoring', scoringSuite],
 ]);
 
 const log = (line: string): void => {

@@ -50,7 +50,16 @@ export class WorkerPool {
       // Every task is CPU-bound: one at a time per thread, queue the rest here.
       concurrentTasksPerWorker: 1,
     });
+    // Piscina emits 'error' for trouble no task owns (a thread aborted after it had posted its
+    // result: "Unexpected message from Worker"); unheard, that event would kill the process.
+    // The tasks concerned have already settled, so it is kept for inspection, not rethrown.
+    this.#piscina.on('error', (error: unknown) => {
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+    });
   }
+
+  /** The last error the pool reported outside any task (see the constructor), null if none. */
+  lastError: Error | null = null;
 
   /**
    * Runs one task on a free worker. Rejects with the signal's reason when aborted before it

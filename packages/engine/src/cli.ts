@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { EncoreError, ErrorCode, EVENT_TYPES, type EventType, isEncoreError } from '@encore/core';
 import { DATA_FORMATS, type DataFormat } from '@encore/datasets';
 import { SPLIT_KINDS, type SplitKind } from '@encore/eval';
@@ -6,6 +7,7 @@ import { runDemo } from './commands/demo.js';
 import { type EvalResult, runEval } from './commands/evaluate.js';
 import { formatRecommend, runRecommend } from './commands/recommend.js';
 import { formatRulesReport, runRules } from './commands/rules.js';
+import { formatScore, runScore } from './commands/score.js';
 import { formatTogether, runTogether } from './commands/together.js';
 import { runTrain } from './commands/train.js';
 import {
@@ -153,7 +155,28 @@ const RECOMMEND_FLAGS: FlagTable = {
   fallback: { type: 'string', default: 'error', help: 'unknown customer, no known items: error | popular' },
   cache: { type: 'string', help: 'read through a Redis cache first: redis://host:port' },
   namespace: { type: 'string', default: 'default', help: 'cache namespace (one shop)' },
+  'cache-prefix': { type: 'string', default: 'encore:', help: 'put before every cache key (apps sharing one Redis)' },
   json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+const SCORE_FLAGS: FlagTable = {
+  model: { type: 'string', help: 'model directory written by encore train --algorithm als|bpr' },
+  data: {
+    type: 'string',
+    help: "events whose items are left out of each customer's list (default: the training data)",
+  },
+  format: { type: 'string', help: `format of --data: ${DATA_FORMATS.join(' | ')}` },
+  k: { type: 'string', default: '20', help: 'list length' },
+  threads: { type: 'string', default: String(availableParallelism()), help: 'worker threads' },
+  users: { type: 'string', help: 'file of customer ids to score, one per line (default: all)' },
+  out: { type: 'string', help: 'write the lists as JSON Lines, one customer per line, in order' },
+  cache: { type: 'string', help: 'publish the lists as a new version in this Redis: redis://host:port' },
+  namespace: { type: 'string', default: 'default', help: 'cache namespace (one shop)' },
+  'cache-prefix': { type: 'string', default: 'encore:', help: 'put before every cache key (apps sharing one Redis)' },
+  strict: { type: 'boolean', default: false, help: 'fail on the first unknown customer or malformed line' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object on stdout' },
+  quiet: { type: 'boolean', default: false, help: 'no progress on stderr' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -169,6 +192,7 @@ commands:
   eval        evaluate an algorithm on a dataset (precision, recall, nDCG, MAP, hit rate, coverage)
   train       train a model (co-occurrence relations) and write it to a model directory
   recommend   top items for one customer from a trained als or bpr model (fold-in for new customers)
+  score       top items for every customer on all cores, to JSON Lines and/or a new cache version
   together    items bought / viewed together with one item or a cart, from a trained model
   rules       frequent itemsets and association rules over orders or sessions (FP-growth)
   demo        the full pipeline on bundled sample data
@@ -194,6 +218,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
         return await togetherCommand(rest, io);
       case 'recommend':
         return await recommendCommand(rest, io);
+      case 'score':
+        return await scoreCommand(rest, io);
       case 'demo':
         return await demoCommand(rest, io);
       case 'algorithms':
@@ -366,6 +392,47 @@ async function trainCommand(argv: readonly string[], io: CliIo): Promise<number>
   return 0;
 }
 
+async function scoreCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags('score', argv, SCORE_FLAGS);
+  if (flags.help) {
+    io.stdout.write(
+      `usage: encore score --model <modelDir> (--out <file.jsonl> | --cache <url>) [flags]\n\n${formatFlags(SCORE_FLAGS)}\n`,
+    );
+    return 0;
+  }
+  const data = typeof flags.data === 'string' ? flags.data : undefined;
+  const format =
+    data === undefined
+      ? undefined
+      : oneOf('score', 'format', requireString('score', flags, 'format'), DATA_FORMATS, ErrorCode.UNKNOWN_FORMAT);
+  // Ctrl-C stops the workers and aborts a publication (the current cache version stays).
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(new EncoreError(ErrorCode.USAGE, 'encore score: interrupted'));
+  process.once('SIGINT', stop);
+  try {
+    const result = await runScore(
+      {
+        model: requireString('score', flags, 'model'),
+        data: data === undefined || format === undefined ? undefined : { path: data, format },
+        k: numberFlag('score', flags, 'k', { min: 1, max: 10_000, integer: true }) as number,
+        threads: numberFlag('score', flags, 'threads', { min: 1, max: 1024, integer: true }) as number,
+        users: typeof flags.users === 'string' ? flags.users : undefined,
+        out: typeof flags.out === 'string' ? flags.out : undefined,
+        cache: typeof flags.cache === 'string' ? flags.cache : undefined,
+        namespace: String(flags.namespace),
+        cachePrefix: String(flags['cache-prefix']),
+        strict: flags.strict === true,
+        signal: controller.signal,
+      },
+      progressFor(flags, io),
+    );
+    writeResult(io, flags, result, formatScore);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+  }
+}
+
 async function togetherCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const flags = parseFlags('together', argv, TOGETHER_FLAGS);
   if (flags.help) {
@@ -399,6 +466,7 @@ async function recommendCommand(argv: readonly string[], io: CliIo): Promise<num
     model: typeof flags.model === 'string' ? flags.model : undefined,
     cache: typeof flags.cache === 'string' ? flags.cache : undefined,
     namespace: String(flags.namespace),
+    cachePrefix: String(flags['cache-prefix']),
     user: requireString('recommend', flags, 'user'),
     items:
       typeof flags.items === 'string'

@@ -21,6 +21,7 @@ import {
   type Csr,
   checkInteger,
   checkNumber,
+  checkOneOf,
   checkOptions,
   EncoreError,
   ErrorCode,
@@ -80,6 +81,11 @@ export interface EngineOptions {
   readonly depth: number;
   /** Cache trouble and misses, for logs and metrics (default: ignored). */
   readonly onEvent: (event: EngineEvent) => void;
+  /**
+   * 'fallback' (default): a failing or slow cache is reported through `onEvent` and the answer
+   * computed; 'throw': the cache's error rejects the call (for callers with their own fallback).
+   */
+  readonly cacheErrors: 'fallback' | 'throw';
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Readonly<Omit<EngineOptions, 'cache' | 'catalog' | 'models'>> = Object.freeze({
@@ -91,6 +97,7 @@ export const DEFAULT_ENGINE_OPTIONS: Readonly<Omit<EngineOptions, 'cache' | 'cat
   writeBackTtlMs: 3_600_000,
   depth: 100,
   onEvent: () => undefined,
+  cacheErrors: 'fallback',
 });
 
 /** Business rules of one request: ranking's RankOptions that need no item indices from the caller. */
@@ -392,7 +399,7 @@ export class Engine {
 
   /**
    * Runs a cache call with the timeout; on failure reports it, skips the cache for
-   * `retryAfterMs` and resolves undefined. Never rejects.
+   * `retryAfterMs` and resolves undefined (rejects only under cacheErrors 'throw').
    */
   async #guard<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
     if (this.#o.now() < this.#skipUntil) return undefined;
@@ -423,6 +430,7 @@ export class Engine {
         operation,
         error: error instanceof Error ? error : new Error(String(error)),
       });
+      if (this.#o.cacheErrors === 'throw') throw error;
       return undefined;
     } finally {
       clearTimeout(timer);
@@ -547,6 +555,7 @@ export async function createEngine(options: Partial<EngineOptions> = {}): Promis
     writeBackTtlMs: checkInteger(where, 'writeBackTtlMs', o.writeBackTtlMs ?? d.writeBackTtlMs, 0),
     depth: checkInteger(where, 'depth', o.depth ?? d.depth, 1, 10_000),
     onEvent: o.onEvent ?? d.onEvent,
+    cacheErrors: checkOneOf(where, 'cacheErrors', o.cacheErrors ?? d.cacheErrors, ['fallback', 'throw'] as const),
   });
   if (o.namespace !== undefined && (typeof o.namespace !== 'string' || o.namespace === '')) {
     throw invalidArgument(where, 'namespace must be a non-empty string', o.namespace);

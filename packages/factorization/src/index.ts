@@ -54,6 +54,22 @@ export {
   toRecommender,
 } from './factor-model.js';
 export {
+  buildScoringJob,
+  DEFAULT_SCORING_OPTIONS,
+  resolveScoreKernel,
+  SCORE_KERNELS,
+  type ScoredRange,
+  type ScoreKernel,
+  type ScoreKernelChoice,
+  type ScoreRangeOptions,
+  type ScoringJob,
+  type ScoringOptions,
+  type ScoringPlan,
+  scoreNaive,
+  scoreRange,
+  scoringFlops,
+} from './score-kernel.js';
+export {
   selectTfjsBackend,
   TFJS_BACKENDS,
   type Tfjs,

@@ -4,17 +4,24 @@
  * thread on, and a worker needs none of the model code around the kernels.
  */
 import solveAlsRange, { type AlsTask, type AlsTaskResult } from './als-worker.js';
+import scoreRangeTask, { type ScoreTask, type ScoreTaskResult } from './score-worker.js';
 
 /** A task of any kind a pool worker runs. */
-export type PoolTask = { readonly kind: 'als' } & AlsTask;
+export type PoolTask = ({ readonly kind: 'als' } & AlsTask) | ({ readonly kind: 'score' } & ScoreTask);
 
 /** What a task of each kind resolves to. */
-export type PoolTaskResult<T extends PoolTask> = T extends { kind: 'als' } ? AlsTaskResult : never;
+export type PoolTaskResult<T extends PoolTask> = T extends { kind: 'als' }
+  ? AlsTaskResult
+  : T extends { kind: 'score' }
+    ? ScoreTaskResult
+    : never;
 
 export default function runTask(task: PoolTask): unknown {
   switch (task.kind) {
     case 'als':
       return solveAlsRange(task);
+    case 'score':
+      return scoreRangeTask(task);
     default:
       throw new TypeError(`workers: unknown task kind ${JSON.stringify((task as { kind?: unknown }).kind)}`);
   }

@@ -17,6 +17,8 @@ export interface RecommendCommandOptions {
   readonly cache?: string | undefined;
   /** The cache namespace (one shop), default 'default'. */
   readonly namespace?: string | undefined;
+  /** Put before every cache key (default 'encore:'). */
+  readonly cachePrefix?: string | undefined;
 }
 
 /** What `encore recommend --json` prints: a public contract, keep fields stable. */
@@ -50,7 +52,13 @@ export async function runRecommend(options: RecommendCommandOptions): Promise<Re
   }
   const data = options.model === undefined ? undefined : await readFactorModel(options.model);
   const warnings: string[] = [];
-  const opened = options.cache === undefined ? null : await connectRedisCache(options.cache);
+  const opened =
+    options.cache === undefined
+      ? null
+      : await connectRedisCache(
+          options.cache,
+          options.cachePrefix === undefined ? {} : { prefix: options.cachePrefix },
+        );
   if (opened !== null && !opened.connected) {
     warnings.push(`cache ${options.cache} unreachable (${opened.error}): answering from the model`);
   }
@@ -93,7 +101,7 @@ export async function runRecommend(options: RecommendCommandOptions): Promise<Re
   }
 }
 
-async function readFactorModel(dir: string): Promise<FactorModelData> {
+export async function readFactorModel(dir: string): Promise<FactorModelData> {
   const envelope = await readModel(dir);
   if (!(FACTOR_ALGORITHMS as readonly string[]).includes(envelope.kind)) {
     throw new EncoreError(
