@@ -103,6 +103,8 @@ describe('createEngine over a MemoryCache', () => {
     });
     const cached = await engine.recommend('c1', { k: 2 });
     expect(cached).toMatchObject({ source: 'cache', version, items: [{ item: 'i23', score: 3 }, { item: 'i5' }] });
+    expect(cached.items[0]?.title).toBeUndefined(); // titles only when asked for
+    expect((await engine.recommend('c1', { k: 1, titles: true })).items[0]?.title).toBe('Item 23');
     const shelf = await engine.list('best-sellers', { category: 'rugs', k: 5 });
     expect(shelf.items.map((t) => t.item)).toEqual(['i13', 'i17']);
 

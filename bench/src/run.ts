@@ -1,4 +1,5 @@
 import { type Figure, writeRecord } from './record.js';
+import { cacheSuite } from './suites/cache.js';
 import { cooccurrenceSuite } from './suites/cooccurrence.js';
 import { csrSuite } from './suites/csr.js';
 import { factorizationSuite } from './suites/factorization.js';
@@ -15,6 +16,7 @@ const SUITES: ReadonlyMap<string, SuiteRun> = new Map<string, SuiteRun>([
   ['cooccurrence', cooccurrenceSuite],
   ['factorization', factorizationSuite],
   ['scoring', scoringSuite],
+  ['cache', cacheSuite],
 ]);
 
 const log = (line: string): void => {

@@ -44,6 +44,61 @@ describe('cache value envelope', () => {
     expect(empty.ok && empty.value.ids).toEqual([]);
   });
 
+  it('writes ASCII ids without msgpackr, to the very bytes msgpackr writes, and reads them back as msgpackr does', () => {
+    const reference = new Packr({ structuredClone: true, mapsAsObjects: false });
+    const ascii = (length: number, seed: number): string =>
+      Array.from({ length }, (_, i) => String.fromCharCode(32 + ((seed * 31 + i * 7) % 95))).join('');
+    const lists: [string, string[]][] = [
+      ['empty', []],
+      ['stock codes', ['85123A', '22423', '84879', '47566B']],
+      ['15 ids (fixarray)', Array.from({ length: 15 }, (_, i) => `${20000 + i}`)],
+      ['16 ids (array 16)', Array.from({ length: 16 }, (_, i) => `${20000 + i}`)],
+      ['70,000 ids (array 32)', Array.from({ length: 70_000 }, (_, i) => `c${i}`)],
+      ['id lengths at each header size', [0, 1, 15, 16, 31, 32, 255, 256, 65_535, 65_536].map(ascii)],
+      ['control and escape characters', ['a:b', '%', '\u0000x', '\u007f']],
+    ];
+    for (const [what, ids] of lists) {
+      const scores = randomScores(ids.length, ids.length + 7);
+      const bytes = encodeCacheValue('recommendations', { ids, scores });
+      const payload = bytes.subarray(HEADER);
+      expect({ what, same: payload.equals(reference.pack([ids, scores])) }).toEqual({ what, same: true });
+      const decoded = decodeCacheValue('recommendations', bytes);
+      if (!decoded.ok) throw new Error(`${what}: ${decoded.detail}`);
+      const [refIds, refScores] = reference.unpack(payload) as [string[], Float32Array];
+      expect(decoded.value.ids).toEqual(refIds);
+      const out = decoded.value.scores;
+      expect(out).toBeInstanceOf(Float32Array);
+      expect(Buffer.from(out.buffer, out.byteOffset, out.byteLength).equals(Buffer.from(refScores.buffer))).toBe(true);
+    }
+  });
+
+  it('reads msgpack it does not write itself (wider headers, non-ASCII) exactly as msgpackr does', () => {
+    const scores = Float32Array.of(0.5, 0.25);
+    const floats = Buffer.from(scores.buffer);
+    const ext8 = Buffer.concat([Buffer.from([0xc7, 9, 0x74, 7]), floats]);
+    const ext16 = Buffer.concat([Buffer.from([0xc8, 0, 9, 0x74, 7]), floats]);
+    const payloads: [string, Buffer][] = [
+      [
+        'str 8 and str 16 headers on short ids',
+        Buffer.concat([Buffer.from([0x92, 0x92, 0xd9, 1, 0x61, 0xda, 0, 1, 0x62]), ext8]),
+      ],
+      ['array 16 of two, ext 16', Buffer.concat([Buffer.from([0x92, 0xdc, 0, 2, 0xa1, 0x61, 0xa1, 0x62]), ext16])],
+      ['non-ASCII ids', Buffer.concat([Buffer.from([0x92, 0x92, 0xa2, 0xc3, 0xbc, 0xa1, 0x62]), ext8])],
+    ];
+    for (const [what, payload] of payloads) {
+      const decoded = decodeCacheValue('together', withHeader(payload, 2));
+      if (!decoded.ok) throw new Error(`${what}: ${decoded.detail}`);
+      const [ids, back] = unpack(payload) as [string[], Float32Array];
+      expect({ what, ids: decoded.value.ids, scores: [...decoded.value.scores] }).toEqual({
+        what,
+        ids,
+        scores: [...back],
+      });
+    }
+    const float64 = Buffer.concat([Buffer.from([0x92, 0x91, 0xa1, 0x61, 0xc7, 9, 0x74, 8]), Buffer.alloc(8)]);
+    expect(decodeCacheValue('together', withHeader(float64, 2))).toMatchObject({ ok: false, reason: 'corrupt' });
+  });
+
   it('round-trips model metadata: Int32Array, Float64Array, Map (keys kept apart from objects), Date, nesting', () => {
     const meta = {
       name: 'als',

@@ -39,7 +39,7 @@ export interface ReadOptions {
 export async function currentVersion(store: CacheStore, namespace: string): Promise<number | null> {
   const where = 'cache/currentVersion';
   checkStore(where, store);
-  const keys = cacheKeys(namespace);
+  const keys = keysOf(namespace);
   const resolved = await resolve(store, keys, {});
   if ('version' in resolved) return resolved.version;
   if (resolved.miss.reason === 'unpublished') return null;
@@ -67,9 +67,12 @@ export async function readCurrent<K extends CacheKind>(
 ): Promise<CacheRead<CacheValues[K]>> {
   const where = 'cache/readCurrent';
   checkStore(where, store);
-  const keys = cacheKeys(namespace);
+  const keys = keysOf(namespace);
   const part = valueKeyPart(where, kind, id);
-  const resolved = await resolve(store, keys, checkReadOptions(where, options));
+  const { version: pinned } = checkReadOptions(where, options);
+  // A pinned version (a caller that keeps the pointer, as the engine does) is one read, one await.
+  if (pinned !== undefined) return toRead(kind, pinned, await store.get(keys.versionPrefix(pinned) + part));
+  const resolved = await resolve(store, keys, {});
   if (!('version' in resolved)) return resolved.miss;
   const bytes = await store.get(keys.versionPrefix(resolved.version) + part);
   return toRead(kind, resolved.version, bytes);
@@ -91,7 +94,7 @@ export async function readCurrentMany<K extends CacheKind>(
 ): Promise<CacheRead<CacheValues[K]>[]> {
   const where = 'cache/readCurrentMany';
   checkStore(where, store);
-  const keys = cacheKeys(namespace);
+  const keys = keysOf(namespace);
   if (!Array.isArray(ids)) throw invalidArgument(where, 'ids must be an array', ids);
   const parts = ids.map((id) => valueKeyPart(where, kind, id));
   const resolved = await resolve(store, keys, checkReadOptions(where, options));
@@ -103,6 +106,18 @@ export async function readCurrentMany<K extends CacheKind>(
 }
 
 type Miss = Extract<CacheRead<unknown>, { hit: false }>;
+
+/** The keys of the namespace read last: a server reads one (or a few) namespaces, every request. */
+let lastKeys: CacheKeys | null = null;
+
+/** `cacheKeys(namespace)` (which throws INVALID_ARGUMENT for a bad one), built once per namespace in a row. */
+function keysOf(namespace: string): CacheKeys {
+  const last = lastKeys;
+  if (last !== null && last.namespace === namespace) return last;
+  const keys = cacheKeys(namespace);
+  lastKeys = keys;
+  return keys;
+}
 
 async function resolve(
   store: CacheStore,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXPIRE_LUA, EXPIRE_SHA } from './internal/expire-script.js';
 import { TRANSACT_LUA, TRANSACT_SHA } from './internal/transact-script.js';
 import { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS } from './redis-cache.js';
 
@@ -47,7 +48,75 @@ describe('createRedisCache', () => {
     }
   });
 
-  it('names its Lua script by its SHA-1, as EVALSHA expects', () => {
+  it('names its Lua scripts by their SHA-1, as EVALSHA expects', () => {
     expect(TRANSACT_SHA).toBe(createHash('sha1').update(TRANSACT_LUA).digest('hex'));
+    expect(EXPIRE_SHA).toBe(createHash('sha1').update(EXPIRE_LUA).digest('hex'));
+  });
+});
+
+/**
+ * Just enough of a client for deletePrefix / expirePrefix over many SCAN pages (the contract suite
+ * on a real Redis holds fewer keys than one page): SCAN in pages of `count` keys of a sorted key
+ * list, UNLINK, and the expire script, which answers NOSCRIPT until EVAL has sent it.
+ */
+function pagingClient(keys: string[], fail?: (call: number) => boolean) {
+  const live = new Set(keys);
+  const expiring = new Set<string>();
+  let loaded = false;
+  let calls = 0;
+  const all = [...keys].sort();
+  const client = {
+    options: {},
+    getBuffer: async () => null,
+    scanBuffer: async (cursor: string, _m: string, pattern: string, _c: string, count: number) => {
+      const from = Number(cursor);
+      const prefix = pattern.slice(0, -1);
+      const page = all.slice(from, from + count).filter((k) => k.startsWith(prefix) && live.has(k));
+      const next = from + count >= all.length ? 0 : from + count;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return [Buffer.from(String(next)), page.map((k) => Buffer.from(k))];
+    },
+    unlink: async (...ks: Buffer[]) => ks.filter((k) => live.delete(k.toString())).length,
+    evalsha: async (sha: string, n: number, ...rest: (Buffer | string)[]) => {
+      if (!loaded) throw new Error('NOSCRIPT No matching script.');
+      expect(sha).toBe(EXPIRE_SHA);
+      if (fail?.(++calls)) throw new Error('READONLY replica');
+      let set = 0;
+      for (const k of rest.slice(0, n)) {
+        if (live.has(k.toString())) {
+          expiring.add(k.toString());
+          set++;
+        }
+      }
+      return set;
+    },
+    eval: async (lua: string, n: number, ...rest: (Buffer | string)[]) => {
+      expect(lua).toBe(EXPIRE_LUA);
+      loaded = true;
+      return client.evalsha(EXPIRE_SHA, n, ...rest);
+    },
+  };
+  return { client: client as unknown as Redis, live, expiring };
+}
+
+describe('RedisCache over many SCAN pages', () => {
+  const keys = Array.from({ length: 2500 }, (_, i) => `p:ns:v${i % 3 === 0 ? 1 : 2}:rec:${i}`);
+
+  it('expires and deletes every key under the prefix, pages in flight, in batches, counting each once', async () => {
+    const expiring = pagingClient(keys);
+    const store = createRedisCache({ client: expiring.client, prefix: 'p:', scanCount: 100, batchSize: 30 });
+    const v2 = keys.filter((k) => k.startsWith('p:ns:v2:'));
+    expect(await store.expirePrefix('ns:v2:', 1000)).toBe(v2.length);
+    expect([...expiring.expiring].sort()).toEqual([...v2].sort());
+    const deleting = pagingClient(keys);
+    const other = createRedisCache({ client: deleting.client, prefix: 'p:', scanCount: 100, batchSize: 30 });
+    expect(await other.deletePrefix('ns:v1:')).toBe(keys.length - v2.length);
+    expect([...deleting.live].sort()).toEqual([...v2].sort());
+  });
+
+  it('rejects with IO_ERROR when a page fails, after the pages in flight have settled', async () => {
+    const { client } = pagingClient(keys, (call) => call === 5);
+    const store = createRedisCache({ client, prefix: 'p:', scanCount: 100 });
+    await expect(store.expirePrefix('ns:', 1000)).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 });

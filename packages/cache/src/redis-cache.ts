@@ -1,5 +1,6 @@
 import { checkInteger, checkOptions, EncoreError, ErrorCode, invalidArgument } from '@encore/core';
 import type { Redis } from 'ioredis';
+import { EXPIRE_LUA, EXPIRE_SHA } from './internal/expire-script.js';
 import {
   checkBytes,
   checkConditions,
@@ -61,11 +62,19 @@ export class RedisCache implements CacheStore {
     return this.#options.prefix;
   }
 
-  async get(key: string): Promise<Buffer | null> {
+  // Not async, and without #run: a cache hit is this one GET, and each extra promise of a wrapper
+  // is a measurable share of it. Bad arguments and a closed store still reject, never throw.
+  get(key: string): Promise<Buffer | null> {
     const where = 'cache/RedisCache.get';
-    this.#open(where);
-    const k = this.#key(checkKey(where, key));
-    return this.#run(where, () => this.#client.getBuffer(k));
+    try {
+      this.#open(where);
+      const k = this.#key(checkKey(where, key));
+      return this.#client.getBuffer(k).catch((error: unknown) => {
+        throw ioError(where, error);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
@@ -119,15 +128,7 @@ export class RedisCache implements CacheStore {
       keys.push(this.#key(key));
       args.push(value === null ? 'd' : 's', String(ttlMs ?? 0), value === null ? '' : toBuffer(value));
     }
-    const result = await this.#run(where, async () => {
-      try {
-        return await this.#client.evalsha(TRANSACT_SHA, keys.length, ...keys, ...args);
-      } catch (error) {
-        // First use on this server (or after SCRIPT FLUSH): EVAL sends the script and caches it.
-        if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
-        return this.#client.eval(TRANSACT_LUA, keys.length, ...keys, ...args);
-      }
-    });
+    const result = await this.#run(where, () => this.#script(TRANSACT_LUA, TRANSACT_SHA, keys, args));
     return result === 1;
   }
 
@@ -149,15 +150,10 @@ export class RedisCache implements CacheStore {
     checkPrefix(where, prefix);
     checkTtl(where, ttlMs);
     return this.#scan(where, prefix, async (keys) => {
-      const pipeline = this.#client.pipeline();
-      for (const key of keys) pipeline.pexpire(key, ttlMs);
-      const results = (await pipeline.exec()) ?? [];
-      let expiring = 0;
-      for (const [error, set] of results) {
-        if (error) throw error;
-        if (set === 1) expiring++;
-      }
-      return expiring;
+      const counts = await Promise.all(
+        chunk(keys, this.#options.batchSize).map((part) => this.#script(EXPIRE_LUA, EXPIRE_SHA, part, [String(ttlMs)])),
+      );
+      return counts.reduce((sum: number, n) => sum + Number(n), 0);
     });
   }
 
@@ -184,23 +180,56 @@ export class RedisCache implements CacheStore {
     const pattern = `${escapeGlob(this.#key(prefix))}*`;
     let total = 0;
     let cursor = '0';
+    // Each page's work goes out while the next SCAN step runs (a few pages in flight): waiting for
+    // one before the other doubled the round trips of retiring a version, part of every publish.
+    const inFlight = new Set<Promise<void>>();
+    const failures: unknown[] = [];
     do {
       const [next, keys] = await this.#run(where, () =>
         this.#client.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', this.#options.scanCount),
       );
       cursor = next.toString();
-      if (keys.length > 0) total += await this.#run(where, () => page(keys));
-    } while (cursor !== '0');
+      if (keys.length > 0) {
+        const done: Promise<void> = this.#run(where, () => page(keys)).then(
+          (n) => {
+            total += n;
+            inFlight.delete(done);
+          },
+          (error: unknown) => {
+            failures.push(error);
+            inFlight.delete(done);
+          },
+        );
+        inFlight.add(done);
+        if (inFlight.size >= SCAN_PAGES_IN_FLIGHT) await Promise.race(inFlight);
+      }
+    } while (cursor !== '0' && failures.length === 0);
+    await Promise.all(inFlight);
+    if (failures.length > 0) throw failures[0];
     return total;
+  }
+
+  /** Runs a Lua script by its SHA, sending it first when the server does not have it. */
+  async #script(
+    lua: string,
+    sha: string,
+    keys: readonly (string | Buffer)[],
+    args: readonly (string | Buffer)[],
+  ): Promise<unknown> {
+    try {
+      return await this.#client.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      // First use on this server (or after SCRIPT FLUSH): EVAL sends the script and caches it.
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return this.#client.eval(lua, keys.length, ...keys, ...args);
+    }
   }
 
   async #run<T>(where: string, command: () => Promise<T>): Promise<T> {
     try {
       return await command();
     } catch (error) {
-      if (error instanceof EncoreError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new EncoreError(ErrorCode.IO_ERROR, `${where}: Redis command failed: ${message}`, {}, { cause: error });
+      throw ioError(where, error);
     }
   }
 }
@@ -251,6 +280,16 @@ export function createRedisCache(options: Partial<RedisCacheOptions> & Pick<Redi
       closeClient,
     }),
   );
+}
+
+/** Pages of deletePrefix / expirePrefix being deleted or expired while the SCAN goes on. */
+const SCAN_PAGES_IN_FLIGHT = 4;
+
+/** A Redis failure as IO_ERROR (the Redis error as `cause`); an EncoreError as it is. */
+function ioError(where: string, error: unknown): EncoreError {
+  if (error instanceof EncoreError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new EncoreError(ErrorCode.IO_ERROR, `${where}: Redis command failed: ${message}`, {}, { cause: error });
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

@@ -272,16 +272,16 @@ async function serve(log: EventLog, catalog: Catalog, cooccurrence: Cooccurrence
         request,
         source: list.source,
         version: list.version,
-        items: list.items.slice(0, 3).map(({ item, title }) => ({ item, title })),
+        items: list.items.slice(0, 3).map(({ item, title }) => ({ item, title: title ?? '' })),
       });
     };
-    record(`recommend('${customer}')`, await engine.recommend(customer, { k: 5 }));
+    record(`recommend('${customer}')`, await engine.recommend(customer, { k: 5, titles: true }));
     record(
       `recommend('new-visitor', recentItems: ${best}, ${second})`,
-      await engine.recommend('new-visitor', { k: 5, recentItems: [best, second] }),
+      await engine.recommend('new-visitor', { k: 5, recentItems: [best, second], titles: true }),
     );
-    record(`together(['${best}'])`, await engine.together([best], { k: 5 }));
-    record(`list('trending')`, await engine.list('trending', { k: 5 }));
+    record(`together(['${best}'])`, await engine.together([best], { k: 5, titles: true }));
+    record(`list('trending')`, await engine.list('trending', { k: 5, titles: true }));
 
     const latencies = new Float64Array(2000);
     for (let r = -500; r < latencies.length; r++) {

@@ -73,6 +73,7 @@ export async function runRecommend(options: RecommendCommandOptions): Promise<Re
   try {
     const list = await engine.recommend(options.user, {
       k: options.k,
+      titles: true,
       ...(options.items === undefined ? {} : { recentItems: options.items }),
     });
     const unknownItems = list.warnings.filter((w) => w.startsWith('unknown item')).length;
@@ -88,7 +89,7 @@ export async function runRecommend(options: RecommendCommandOptions): Promise<Re
     return {
       user: options.user,
       algorithm: data?.algorithm ?? 'cache',
-      items: list.items,
+      items: list.items.map(({ item, title, score }) => ({ item, title: title ?? '', score })),
       foldedIn: list.source === 'fold-in',
       ...(list.source === 'popular' ? { fallback: 'popular' as const } : {}),
       source: list.source,
