@@ -1,11 +1,13 @@
 import {
   type CacheIds,
+  type CacheKeys,
   type CacheKind,
   type CacheStore,
   type CacheValues,
   cacheKeys,
   createMemoryCache,
   currentVersion,
+  decodeCacheValue,
   encodeCacheValue,
   type ListId,
   type ModelMetadata,
@@ -13,7 +15,6 @@ import {
   type PublishResult,
   publishVersion,
   type RankedItems,
-  readCurrent,
 } from '@encore/cache';
 import { relationOf, together } from '@encore/cooccurrence';
 import {
@@ -160,6 +161,7 @@ export class Engine {
   readonly #itemIds: readonly string[];
   readonly #titles: readonly string[];
   #titleOf: Map<string, string> | null = null;
+  readonly #keys: CacheKeys;
   readonly #attributes: ItemAttributes | null;
   #pointer: { version: number | null; at: number } | null = null;
   #skipUntil = 0;
@@ -170,6 +172,7 @@ export class Engine {
   constructor(options: EngineOptions, ownsCache: boolean) {
     this.#o = options;
     this.#ownsCache = ownsCache;
+    this.#keys = cacheKeys(options.namespace);
     const { factors, cooccurrence } = options.models;
     this.#customers = factors === undefined ? null : IdMap.from(factors.customerIds);
     this.#itemIds = factors?.itemIds ?? cooccurrence?.model.itemIds ?? [];
@@ -382,16 +385,18 @@ export class Engine {
         ? fresh.version
         : await this.#guard('pointer', () => this.#version());
     if (version === undefined || version === null) return null;
-    const read = await this.#guard(`read ${kind}`, () =>
-      readCurrent(this.#o.cache, this.#o.namespace, kind, id, { version }),
-    );
-    if (read === undefined) return null;
-    if (read.hit) return { value: read.value, version: read.version };
+    // The hit path in one store read: the key is built from keys made once, the bytes decoded
+    // here (what readCurrent with a pinned version does, without its per-call checks).
+    const key = this.#keys.value(version, kind, id);
+    const bytes = await this.#guard(`read ${kind}`, () => this.#o.cache.get(key));
+    if (bytes === undefined) return null;
+    const decoded = bytes === null ? null : decodeCacheValue(kind, bytes);
+    if (decoded?.ok === true) return { value: decoded.value, version };
     this.#o.onEvent({
       type: 'cache-miss',
       kind,
       id: typeof id === 'string' ? id : JSON.stringify(id),
-      reason: read.reason,
+      reason: decoded === null ? 'absent' : decoded.reason,
     });
     return null;
   }
@@ -410,7 +415,7 @@ export class Engine {
     const ttlMs = this.#o.writeBackTtlMs;
     const version = this.#pointer?.version;
     if (ttlMs === 0 || version === null || version === undefined || this.#o.now() < this.#skipUntil) return;
-    const key = cacheKeys(this.#o.namespace).value(version, kind, id);
+    const key = this.#keys.value(version, kind, id);
     await this.#guard(`write ${kind}`, () => this.#o.cache.set(key, encodeCacheValue(kind, value), { ttlMs }));
   }
 
