@@ -237,8 +237,13 @@ export interface FactorRecommender<M extends FactorModel = FactorModel> extends 
   readonly model: M;
 }
 
-/** The run-time choices a factor model records (ALS `kernel`, BPR `backend`). */
-function runtimeOf(model: FactorModel): Readonly<Record<string, string>> {
+/**
+ * The run-time choices a factor model records (ALS `kernel`, BPR `backend`), for reports.
+ *
+ * @example
+ * factorRuntime(fitAls(train)); // { kernel: 'wasm' }
+ */
+export function factorRuntime(model: FactorModel): Readonly<Record<string, string>> {
   const runtime: Record<string, string> = {};
   for (const key of ['kernel', 'backend'] as const) {
     const value = (model as unknown as Record<string, unknown>)[key];
@@ -258,7 +263,7 @@ export function toRecommender<M extends FactorModel>(model: M): FactorRecommende
   return Object.freeze({
     algorithm: model.algorithm,
     params: model.params,
-    runtime: runtimeOf(model),
+    runtime: factorRuntime(model),
     customers: model.users,
     items: model.items,
     model,

@@ -47,6 +47,7 @@ export {
   type FactorModel,
   type FactorRecommender,
   type FactorScoring,
+  factorRuntime,
   type RecommendItemsOptions,
   recommendItems,
   scoreFactors,

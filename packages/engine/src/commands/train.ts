@@ -6,6 +6,7 @@ import {
 } from '@encore/cooccurrence';
 import { EncoreError, ErrorCode } from '@encore/core';
 import type { DataFormat } from '@encore/datasets';
+import { type FactorModel, factorRuntime } from '@encore/factorization';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Progress } from '../internal/progress.js';
 import { readModel, writeModel } from '../model-files.js';
@@ -85,11 +86,7 @@ export async function runTrain(options: TrainOptions, progress: Progress): Promi
       { kind: algorithm, params: data.model.params, createdAt: new Date().toISOString(), data },
       { ...summary, source: { path: options.data, format: options.format, events: data.events } },
     );
-    const runtime: Record<string, string> = {};
-    for (const key of ['kernel', 'backend']) {
-      const value = (data.model as unknown as Record<string, unknown>)[key];
-      if (typeof value === 'string') runtime[key] = value;
-    }
+    const runtime = factorRuntime(data.model as unknown as FactorModel);
     return {
       model: path,
       algorithm,
