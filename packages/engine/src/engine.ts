@@ -401,10 +401,9 @@ export class Engine {
     return null;
   }
 
+  /** Looks the pointer up in the store (#read reuses a fresh one without calling this). */
   async #version(): Promise<number | null> {
     const now = this.#o.now();
-    const cached = this.#pointer;
-    if (cached !== null && now - cached.at < this.#o.pointerTtlMs) return cached.version;
     const version = await currentVersion(this.#o.cache, this.#o.namespace);
     this.#pointer = { version, at: now };
     return version;

@@ -76,8 +76,9 @@ export async function runRecommend(options: RecommendCommandOptions): Promise<Re
       titles: true,
       ...(options.items === undefined ? {} : { recentItems: options.items }),
     });
-    const unknownItems = list.warnings.filter((w) => w.startsWith('unknown item')).length;
-    const knownItems = new Set(options.items ?? []).size > unknownItems;
+    // Decided on the model's ids, not on the wording of the engine's warnings.
+    const modelItems = new Set(data?.itemIds ?? []);
+    const knownItems = (options.items ?? []).some((id) => modelItems.has(id));
     if (list.source === 'popular' && options.fallback === 'error' && !knownItems) {
       throw new EncoreError(
         ErrorCode.UNKNOWN_ID,
