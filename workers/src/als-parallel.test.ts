@@ -101,6 +101,17 @@ describe('fitAlsParallel', () => {
     await expect(createWorkerPool({ threads: 0 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
   });
 
+  it('rejects with WORKER_FAILED, and does not hang, when its pool is torn down mid-fit', async () => {
+    const pool = await createWorkerPool({ threads: 2 });
+    const big = randomMatrix(3000, 800, 30, 3);
+    const pending = fitAlsParallel(
+      big,
+      { ...PARAMS, factors: 32, iterations: 200, threads: 2 },
+      { pool, onIteration: (it) => it.iteration === 1 && void pool.close() },
+    );
+    await expect(pending).rejects.toMatchObject({ name: 'EncoreError', code: ErrorCode.WORKER_FAILED });
+  });
+
   it('validates params before starting workers', async () => {
     await expect(fitAlsParallel(matrix, { threads: 0 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(fitAlsParallel(matrix, { alpha: Number.NaN, threads: 2 })).rejects.toMatchObject({
@@ -121,15 +132,20 @@ describe('fitAlsParallel', () => {
 });
 
 describe('balancedRanges', () => {
-  it('splits rows into aligned ranges of about equal work', () => {
-    const matrix = randomMatrix(1000, 400, 20, 4);
+  it('cuts aligned ranges whose work decreases, biggest first, as guided scheduling wants', () => {
+    const matrix = randomMatrix(4000, 400, 20, 4);
     const half = { rows: matrix.rows, indptr: matrix.indptr, factors: 8, blockRows: ALS_ROW_BLOCK };
-    for (const parts of [1, 2, 3, 4]) {
+    for (const parts of [1, 2, 4, 8]) {
       const cuts = balancedRanges(half, parts);
       expect(cuts.length).toBe(parts + 1);
       expect(cuts[0]).toBe(0);
-      expect(cuts[parts]).toBe(1000);
+      expect(cuts[parts]).toBe(4000);
       const work: number[] = [];
+      let biggestBlock = 0;
+      for (let b = 0; b < 4000; b += ALS_ROW_BLOCK) {
+        const end = Math.min(4000, b + ALS_ROW_BLOCK);
+        biggestBlock = Math.max(biggestBlock, matrix.indptr[end]! - matrix.indptr[b]! + (end - b) * 5);
+      }
       for (let t = 0; t < parts; t++) {
         const from = cuts[t]!;
         const to = cuts[t + 1]!;
@@ -138,8 +154,19 @@ describe('balancedRanges', () => {
         work.push(matrix.indptr[to]! - matrix.indptr[from]! + (to - from) * 5);
       }
       const total = work.reduce((a, b) => a + b, 0);
-      // Within a couple of blocks of perfect balance.
-      for (const w of work) expect(Math.abs(w - total / parts)).toBeLessThan(total / 8);
+      // Range k holds (2(parts − k) − 1)/parts² of the work, give or take a block at each end.
+      work.forEach((w, k) => {
+        expect(Math.abs(w - (total * (2 * (parts - k) - 1)) / parts ** 2)).toBeLessThanOrEqual(biggestBlock);
+      });
+      for (let k = 1; k < parts; k++) expect(work[k]!).toBeLessThanOrEqual(work[k - 1]! + biggestBlock);
     }
+  });
+
+  it('leaves ranges empty, never overlapping, when there are fewer blocks than parts', () => {
+    const matrix = randomMatrix(3 * ALS_ROW_BLOCK, 50, 5, 1);
+    const cuts = balancedRanges({ rows: matrix.rows, indptr: matrix.indptr, factors: 8, blockRows: ALS_ROW_BLOCK }, 8);
+    for (let t = 0; t < 8; t++) expect(cuts[t + 1]! >= cuts[t]!).toBe(true);
+    expect(cuts[8]).toBe(matrix.rows);
+    expect(new Set(cuts).size).toBeLessThanOrEqual(4);
   });
 });

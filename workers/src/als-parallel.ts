@@ -1,19 +1,45 @@
 import { availableParallelism } from 'node:os';
-import { type Algorithm, type Csr, EncoreError, type ErrorCode, type FitContext } from '@encore/core';
+import { type Algorithm, type Csr, EncoreError, ErrorCode, type FitContext, invalidArgument } from '@encore/core';
 import {
   type AlsFitOptions,
   type AlsHalf,
+  type AlsIteration,
   type AlsModel,
   type AlsParams,
-  alsFitSteps,
+  alsIterationReport,
   DEFAULT_ALS_PARAMS,
   type FactorRecommender,
   fitAls,
+  prepareAlsFit,
   resolveAlsParams,
   toRecommender,
 } from '@encore/factorization';
-import type { AlsTaskResult } from './internal/als-worker.js';
+import {
+  CONTROL_WORDS,
+  EVENTS,
+  endFit,
+  FAILED,
+  FINISHED,
+  ITERATIONS,
+  PUBLISHED,
+  STATE,
+  STOPPED,
+} from './internal/als-fit-task.js';
 import { createWorkerPool, type WorkerPool } from './pool.js';
+
+/**
+ * `Atomics.waitAsync` (in V8 since Node 16), typed here: TypeScript declares it only in lib
+ * es2024, and raising the lib would also admit APIs Node 20 lacks.
+ */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+    ): { readonly async: false; readonly value: string } | { readonly async: true; readonly value: Promise<string> };
+  }
+).waitAsync.bind(Atomics);
 
 /** ALS defaults of the parallel driver: DEFAULT_ALS_PARAMS with one thread per core. */
 export const DEFAULT_ALS_PARALLEL_PARAMS: Readonly<AlsParams> = Object.freeze({
@@ -21,30 +47,37 @@ export const DEFAULT_ALS_PARALLEL_PARAMS: Readonly<AlsParams> = Object.freeze({
   threads: availableParallelism(),
 });
 
-/** Row ranges per thread and half-iteration (each with its own scratch slot). */
+/** Row ranges per thread and half-iteration, taken by whichever thread is free. */
 const RANGES_PER_THREAD = 4;
 
 /** Options of a parallel fit: those of `fitAls` plus the pool to run on. */
 export interface AlsParallelFitOptions extends AlsFitOptions {
   /**
    * A running pool (see {@link createWorkerPool}); the fit makes its own of `threads` workers and
-   * closes it when not given. `threads` still sets how many row ranges each half is cut into.
+   * closes it when not given. `threads` still sets how many tasks the fit runs (one per thread).
    */
   readonly pool?: WorkerPool | undefined;
 }
 
 /**
  * Implicit ALS on `params.threads` worker threads (default: one per core): the same arithmetic as
- * `fitAls` (its steps come from factorization's `alsFitSteps`), so the model is bit-identical to
- * the single-threaded one for the same seed. The matrix, its transpose, the factors and the
- * partial Gramians are put in shared memory once (one shared WebAssembly memory for the 'wasm'
- * kernel, SharedArrayBuffers for 'js'); each half-iteration is split into 4·`threads` row ranges of
- * about equal work (stored entries + f/2 per row, cut on the half's block ends) solved in place
- * on a worker pool, each task with its own scratch slot. A pool made here is closed at the end, on
- * error and on abort; a given one is left running. threads = 1 without a pool runs `fitAls` inline.
+ * `fitAls` (both lay the fit out with factorization's `prepareAlsFit` and run its halves with
+ * `alsSolveRows` and `finishAlsHalf`), so the model is bit-identical to the single-threaded one
+ * for the same seed. The matrix, its transpose, the factors and the partial Gramians are put in
+ * shared memory once (one shared WebAssembly memory for the 'wasm' kernel, SharedArrayBuffers for
+ * 'js').
  *
- * Rejects as `fitAls` (INVALID_ARGUMENT, DIVERGED, the signal's reason) and with FILE_NOT_FOUND
- * when the worker module is not built.
+ * The fit runs as one task per thread from its first half-iteration to its last
+ * (internal/als-fit-task.ts): each half is cut into 4·`threads` row ranges of decreasing work (see
+ * {@link balancedRanges}), the threads take them one at a time with an atomic ticket and solve
+ * them in place, and the last to finish a half reduces its Gramian and publishes the next half to
+ * the others, which spin briefly before they sleep. The calling thread is on no half's path: its
+ * event loop stays free, it wakes once per iteration to report it (`onIteration`, `onProgress`,
+ * the DIVERGED check) and stops the fit at once on abort. A pool made here is closed at the end,
+ * on error and on abort; a given one is left running. threads = 1 without a pool runs `fitAls`.
+ *
+ * Rejects as `fitAls` (INVALID_ARGUMENT, DIVERGED, the signal's reason), with WORKER_FAILED when a
+ * worker thread dies mid-fit, and with FILE_NOT_FOUND when the worker module is not built.
  *
  * @example
  * const model = await fitAlsParallel(train, { factors: 64, threads: 2 });
@@ -57,44 +90,89 @@ export async function fitAlsParallel(
   const where = 'workers/fitAlsParallel';
   const resolved = resolveAlsParams(where, params, DEFAULT_ALS_PARALLEL_PARAMS);
   if (resolved.threads === 1 && options.pool === undefined) return fitAls(matrix, resolved, options);
-  const threads = resolved.threads;
-  // More ranges than threads, handed out as workers free up: row costs are only estimated, and
-  // with one range per thread the slower range set the pace (ML-100k: 1.38× on 2 threads with
-  // 2 ranges, 1.5–1.7× with 8).
+  const { threads, iterations } = resolved;
+  // More ranges than threads: row costs are only estimated, and a thread that runs out of ranges
+  // waits for the others.
   const parts = threads * RANGES_PER_THREAD;
-  const steps = alsFitSteps(matrix, resolved, options, { slots: parts, shared: true });
+  if (2 * iterations * parts >= 2 ** 31) {
+    throw invalidArgument(where, 'iterations × threads is too large for one fit (tickets are int32)', resolved);
+  }
+  const { signal, onIteration, onProgress } = options;
+  const fit = prepareAlsFit(matrix, resolved, { slots: threads, shared: true });
+  const { layout } = fit;
+  signal?.throwIfAborted();
+  if (iterations === 0) return fit.model([]);
   const pool = options.pool ?? (await createWorkerPool({ threads }));
-  const ranges = new Map<Int32Array, Int32Array>();
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  const ends = new Float64Array(new SharedArrayBuffer(8 * iterations));
+  const cuts: [Int32Array, Int32Array] = [balancedRanges(layout.user, parts), balancedRanges(layout.item, parts)];
+  const stop = (): void => void endFit(control, STOPPED);
+  signal?.addEventListener('abort', stop);
+  let failure: unknown = null;
+  const started = performance.timeOrigin + performance.now();
+  Atomics.store(control, PUBLISHED, 1);
+  const tasks = Array.from({ length: threads }, (_, slot) =>
+    pool.run({ kind: 'als-fit', control, layout, cuts, parts, slot, ends }).then(
+      (result) => {
+        if (result !== null) failure ??= new EncoreError(result.code as ErrorCode, result.message, result.details);
+      },
+      (error: unknown) => {
+        // A closed pool refuses with its own typed error; anything else is a thread that died.
+        failure ??=
+          error instanceof EncoreError
+            ? error
+            : new EncoreError(
+                ErrorCode.WORKER_FAILED,
+                `${where}: a worker thread failed mid-fit: ${error instanceof Error ? error.message : String(error)}`,
+                { slot },
+                { cause: error },
+              );
+        endFit(control, FAILED);
+      },
+    ),
+  );
   try {
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done === true) return step.value;
-      const half = step.value;
-      let cuts = ranges.get(half.indptr);
-      if (cuts === undefined) {
-        cuts = balancedRanges(half, parts);
-        ranges.set(half.indptr, cuts);
+    const history: AlsIteration[] = [];
+    for (;;) {
+      // EVENTS first: whatever happens after this read changes it, and the wait below returns at once.
+      const seen = Atomics.load(control, EVENTS);
+      const state = Atomics.load(control, STATE);
+      const done = Atomics.load(control, ITERATIONS);
+      while (history.length < done) {
+        signal?.throwIfAborted();
+        const i = history.length;
+        const seconds = ((ends[i] as number) - (i === 0 ? started : (ends[i - 1] as number))) / 1000;
+        const report = alsIterationReport(i + 1, layout.losses[i] as number, seconds);
+        history.push(report);
+        onIteration?.(report);
+        onProgress?.((i + 1) / iterations, `iteration ${i + 1}/${iterations}`);
       }
-      const tasks: Promise<AlsTaskResult>[] = [];
-      for (let t = 0; t + 1 < cuts.length; t++) {
-        const from = cuts[t] as number;
-        const to = cuts[t + 1] as number;
-        if (to > from) tasks.push(pool.run({ kind: 'als', half, from, to, slot: t }));
+      signal?.throwIfAborted();
+      if (state === FINISHED) return fit.model(history);
+      if (state === FAILED) {
+        // The failing task's result settles a moment after it marked the fit.
+        await Promise.all(tasks);
+        throw failure ?? new EncoreError(ErrorCode.WORKER_FAILED, `${where}: the fit stopped without a reason`);
       }
-      for (const result of await Promise.all(tasks)) {
-        if (result !== null) {
-          throw new EncoreError(result.code as ErrorCode, result.message, result.details);
-        }
-      }
+      const wait = waitAsync(control, EVENTS, seen);
+      if (wait.async) await wait.value;
     }
   } finally {
-    steps.return(undefined as never);
+    signal?.removeEventListener('abort', stop);
+    // Stops the threads when the fit ends here (DIVERGED, abort, a throwing callback).
+    endFit(control, STOPPED);
+    await Promise.all(tasks);
     if (options.pool === undefined) await pool.close();
   }
 }
 
 /**
  * Cut points 0 = c₀ ≤ c₁ ≤ … ≤ c_parts = rows splitting the half's rows into `parts` ranges of
- * about equal work, each cut on a multiple of the half's `blockRows`.
+ * decreasing work, each cut on a multiple of the half's `blockRows`: range k holds about
+ * (2(parts − k) − 1)/parts² of the work (stored entries + f/2 per row), so the threads take the
+ * big ranges first and the last ones are small. Taken in order by whichever thread is free, that
+ * leaves at most about 1/parts² of a half for one thread to finish alone (guided scheduling), where
+ * equal ranges leave up to 1/parts. Ranges may be empty when there are fewer blocks than parts.
  */
 export function balancedRanges(
   half: Pick<AlsHalf, 'rows' | 'indptr' | 'factors' | 'blockRows'>,
@@ -110,12 +188,16 @@ export function balancedRanges(
   };
   let total = 0;
   for (let b = 0; b < blocks; b++) total += cost(b);
+  // The work before cut p: total·(1 − (1 − p/parts)²).
+  const before = (p: number): number => total * (1 - (1 - p / parts) ** 2);
   const cuts = new Int32Array(parts + 1);
   let done = 0;
   let part = 1;
   for (let b = 0; b < blocks && part < parts; b++) {
-    done += cost(b);
-    while (part < parts && done >= (total * part) / parts) cuts[part++] = Math.min(rows, (b + 1) * blockRows);
+    const work = cost(b);
+    // A cut goes before block b when that lands nearer its target than after it.
+    while (part < parts && done + work / 2 >= before(part)) cuts[part++] = b * blockRows;
+    done += work;
   }
   for (; part <= parts; part++) cuts[part] = rows;
   return cuts;

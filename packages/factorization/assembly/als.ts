@@ -94,6 +94,42 @@ function valueAt(data: usize, k: i32, binary: bool): f32 {
   return binary ? (raw > 0 ? <f32>1 : <f32>0) : raw;
 }
 
+/** The upper triangle (from each row's aligned lane group on) of the f × f float32 block Gramian g += x xᵀ. */
+function addOuter(g: usize, x: usize, f: i32): void {
+  const rowBytes = (<usize>f) << 2;
+  for (let i: i32 = 0; i < f; i++) {
+    const xi = load<f32>(x + ((<usize>i) << 2));
+    if (xi === 0) continue;
+    const j0 = i & ~3;
+    axpy(xi, x + ((<usize>j0) << 2), g + <usize>i * rowBytes + ((<usize>j0) << 2), f - j0);
+  }
+}
+
+/** The float64 partial of one block: the upper triangle of the float32 block Gramian g, zeros below. */
+function flushBlock(g: usize, out: usize, f: i32): void {
+  for (let i: i32 = 0; i < f; i++) {
+    for (let j: i32 = 0; j < f; j++) {
+      const k = <usize>i * <usize>f + <usize>j;
+      store<f64>(out + (k << 3), j >= i ? <f64>load<f32>(g + (k << 2)) : 0);
+    }
+  }
+}
+
+/**
+ * The partial Gramians of rows [0, rows) of x, exactly as solveRows writes them for its new rows
+ * (same blocks, same float32 accumulation): what seeds a fit's first YᵀY. scratch: 4·f² bytes.
+ */
+export function gramRows(x: usize, rows: i32, f: i32, blockRows: i32, gramPartials: usize, scratch: usize): void {
+  const ff = <usize>f * <usize>f;
+  const rowBytes = (<usize>f) << 2;
+  for (let block: i32 = 0; block < rows; block += blockRows) {
+    const blockEnd = min(rows, block + blockRows);
+    memory.fill(scratch, 0, ff << 2);
+    for (let u = block; u < blockEnd; u++) addOuter(scratch, x + <usize>u * rowBytes, f);
+    flushBlock(scratch, gramPartials + <usize>(block / blockRows) * (ff << 3), f);
+  }
+}
+
 /**
  * Solves rows [from, to) of one half-iteration in place and writes their blocks' partial Gramians
  * (float64, upper triangle, f × f per block of blockRows rows) and, when lossPartials ≠ 0, their
@@ -187,14 +223,7 @@ export function solveRows(
           rsold = rsnew;
         }
       }
-      // upper triangle (from each row's aligned lane group on) of the block Gramian += x xᵀ
-      for (let i: i32 = 0; i < f; i++) {
-        const xi = load<f32>(xu + ((<usize>i) << 2));
-        if (xi === 0) continue;
-        const j0 = i & ~3;
-        const rowOut = blockGram + <usize>i * rowBytes + ((<usize>j0) << 2);
-        axpy(xi, xu + ((<usize>j0) << 2), rowOut, f - j0);
-      }
+      addOuter(blockGram, xu, f);
       if (lossPartials !== 0) {
         for (let k = start; k < end; k++) {
           const value = valueAt(data, k, binary);
@@ -207,13 +236,7 @@ export function solveRows(
       }
     }
     const b = <usize>(block / blockRows);
-    const out = gramPartials + b * (ff << 3);
-    for (let i: i32 = 0; i < f; i++) {
-      for (let j: i32 = 0; j < f; j++) {
-        const k = <usize>i * <usize>f + <usize>j;
-        store<f64>(out + (k << 3), j >= i ? <f64>load<f32>(blockGram + (k << 2)) : 0);
-      }
-    }
+    flushBlock(blockGram, gramPartials + b * (ff << 3), f);
     if (lossPartials !== 0) store<f64>(lossPartials + (b << 3), loss);
   }
 }

@@ -388,3 +388,51 @@ export function gramOf(x: Float32Array, rows: number, f: number): Float64Array {
   }
   return sumGramPartials(partials, blocks, f, new Float64Array(f * f));
 }
+
+/**
+ * One ALS fit as laid out in memory, for whoever runs its half-iterations: the calling thread
+ * (`fitAls`) or worker threads (@encore/workers, where every array is shared). The two halves
+ * feed each other: solving `user` writes the partials of XᵀX, which {@link finishAlsHalf} sums
+ * into `item.gram`; solving `item` writes those of YᵀY, summed into `user.gram`.
+ */
+export interface AlsFitLayout {
+  /** Solves the customers' factors X against the items' Y (its `gram` is YᵀY). */
+  readonly user: AlsHalf;
+  /** Solves the items' factors Y against the customers' X (its `gram` is XᵀX). */
+  readonly item: AlsHalf;
+  readonly iterations: number;
+  /** Σ c over stored positive entries + the pairs with none: implicit's loss normaliser. */
+  readonly normaliser: number;
+  /** The loss after each iteration (0-based), written when its item half is finished. */
+  readonly losses: Float64Array;
+}
+
+/**
+ * What follows solving every row of one half of iteration `iteration` (0-based): its partial
+ * Gramians are summed into the other half's `gram`; after the item half, the iteration's loss —
+ * Hu et al.'s objective over all customer × item pairs divided by `normaliser`, exactly implicit's
+ * `calculate_loss` — goes to `losses[iteration]` (NaN or ±Infinity when the fit diverged; the
+ * caller decides). The same code on whatever thread finishes the half, so every thread count
+ * gives the same bits.
+ */
+export function finishAlsHalf(layout: AlsFitLayout, side: 'user' | 'item', iteration: number): void {
+  const half = side === 'user' ? layout.user : layout.item;
+  const other = side === 'user' ? layout.item : layout.user;
+  const f = half.factors;
+  const blocks = Math.ceil(half.rows / half.blockRows);
+  sumGramPartials(half.gramPartials, blocks, f, other.gram);
+  if (side === 'user') return;
+  // loss·normaliser = Σᵤ xᵤᵀ(YᵀY)xᵤ + Σ_stored ((c − 1)d² − 2cpd + cp) + λ(tr XᵀX + tr YᵀY)
+  const itemGram = layout.user.gram;
+  const userGram = layout.item.gram;
+  const lossPartials = half.lossPartials as Float64Array;
+  let data = 0;
+  for (let b = 0; b < blocks; b++) data += lossPartials[b] as number;
+  let quadratic = 0;
+  let traces = 0;
+  for (let i = 0; i < f; i++) {
+    for (let j = 0; j < f; j++) quadratic += (itemGram[i * f + j] as number) * (userGram[i * f + j] as number);
+    traces += (itemGram[i * f + i] as number) + (userGram[i * f + i] as number);
+  }
+  layout.losses[iteration] = (quadratic + data + half.regularization * traces) / layout.normaliser;
+}

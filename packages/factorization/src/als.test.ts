@@ -1,9 +1,9 @@
 import { type Coo, type Csr, cooToCsr, createRng, ErrorCode, isEncoreError } from '@encore/core';
 import { describe, expect, it } from 'vitest';
 import { als, DEFAULT_ALS_PARAMS, fitAls, recalculateItem, recalculateUser } from './als.js';
-import { ALS_ROW_BLOCK, type AlsHalf, type AlsKernel, alsSolveRows, gramOf } from './als-kernel.js';
+import { ALS_ROW_BLOCK, type AlsHalf, type AlsKernel, alsSolveRows, gramOf, sumGramPartials } from './als-kernel.js';
 import { recommendItems, similarItems } from './factor-model.js';
-import { alsScratchFloats, alsWasmUnavailableReason } from './internal/als-wasm.js';
+import { alsScratchFloats, alsWasmUnavailableReason, gramRowsWasm } from './internal/als-wasm.js';
 import { WasmArena } from './internal/wasm.js';
 
 /** The WebAssembly kernel must be built for these tests (npm test builds first); say so if not. */
@@ -188,6 +188,38 @@ describe('alsSolveRows', () => {
           }
         }
       }
+    });
+  }
+
+  for (const f of [16, 7]) {
+    it(`gramRowsWasm reports the partials a wasm solve pass reports for the same rows (f = ${f})`, () => {
+      const rng = createRng(5);
+      const y = Float32Array.from({ length: matrix.cols * f }, () => rng.next() * 0.3);
+      const x0 = Float32Array.from({ length: matrix.rows * f }, () => rng.next() * 0.3);
+      const half = makeHalf('wasm', 'cg', matrix, y, x0, f, OPTIONS);
+      alsSolveRows(half, 0, matrix.rows);
+      const arena = new WasmArena();
+      const x = arena.float32(half.x.length);
+      x.set(half.x);
+      const partials = arena.float64(half.gramPartials.length).fill(Number.NaN);
+      gramRowsWasm(arena.memory, x, matrix.rows, f, ALS_ROW_BLOCK, partials, arena.float32(f * f));
+      expect(Array.from(partials)).toEqual(Array.from(half.gramPartials));
+      // and XᵀX as gramOf sums it in float64, to float32 accuracy
+      const sum = sumGramPartials(partials, partials.length / (f * f), f, new Float64Array(f * f));
+      const exact = gramOf(half.x, matrix.rows, f);
+      for (let k = 0; k < f * f; k++)
+        expect(Math.abs(sum[k]! - exact[k]!)).toBeLessThan(1e-5 * (1 + Math.abs(exact[k]!)));
+      expect(() =>
+        gramRowsWasm(
+          arena.memory,
+          new Float32Array(x.length),
+          matrix.rows,
+          f,
+          ALS_ROW_BLOCK,
+          partials,
+          arena.float32(f * f),
+        ),
+      ).toThrow(RangeError);
     });
   }
 

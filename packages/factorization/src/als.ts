@@ -17,18 +17,19 @@ import {
 import {
   ALS_KERNELS,
   ALS_SOLVERS,
-  type AlsHalf,
+  type AlsFitLayout,
   type AlsKernel,
   type AlsKernelChoice,
   type AlsSolver,
   alsBlockRows,
   alsSolveRows,
+  finishAlsHalf,
   gramOf,
   resolveAlsKernel,
   sumGramPartials,
 } from './als-kernel.js';
 import { type FactorModel, type FactorRecommender, toRecommender } from './factor-model.js';
-import { alsScratchFloats } from './internal/als-wasm.js';
+import { alsScratchFloats, gramRowsWasm } from './internal/als-wasm.js';
 import { WasmArena } from './internal/wasm.js';
 
 /** How a stored value r becomes the confidence 1 + α·r: the value itself, or 1 for every r > 0. */
@@ -125,7 +126,7 @@ const SHARED_MEMORY: AlsMemory = Object.freeze({
 
 /** How the halves of a fit will be solved. */
 export interface AlsFitPlan {
-  /** Callers solving the same half at once (each gets its own scratch slot); default 1. */
+  /** Threads solving the same half at once (each gets its own scratch slot); default 1. */
   readonly slots: number;
   /** The 'js' kernel's arrays on SharedArrayBuffers (for workers); the 'wasm' kernel's always are. */
   readonly shared: boolean;
@@ -157,21 +158,34 @@ export function resolveAlsParams(
 }
 
 /**
- * The steps of an ALS fit as a generator: it yields each half-iteration ({@link AlsHalf}) for the
- * caller to solve — all rows, e.g. with `alsSolveRows(half, 0, half.rows)` or split over workers —
- * and resumes to reduce the Gramians, compute the loss and check for divergence; it returns the
- * model. `fitAls` drives it on the calling thread, @encore/workers' `fitAlsParallel` on a pool, so
- * both follow the same arithmetic and give the same bits. For the 'wasm' kernel every array lives
- * in one shared WebAssembly memory (the halves carry it) with `plan.slots` scratch slots.
- *
- * Throws as {@link fitAls}.
+ * A fit laid out and ready to run: its {@link AlsFitLayout} (halves, Gramians, losses) and what
+ * turns the factors into the model at the end.
  */
-export function* alsFitSteps(
+export interface PreparedAlsFit {
+  readonly layout: AlsFitLayout;
+  /** The kernel the halves will run ('wasm' or 'js'). */
+  readonly kernel: AlsKernel;
+  /** The model of the factors as they stand, copied out of the fit's memory, with this history. */
+  model(history: readonly AlsIteration[]): AlsModel;
+}
+
+/**
+ * Lays out an ALS fit: the matrix and its transpose as the two halves' CSRs, the initial factors
+ * (uniform in [0, 0.01) from the seed), the first YᵀY, the partial Gramians and loss sums, the
+ * per-iteration losses. For the 'wasm' kernel every array lives in one shared WebAssembly memory
+ * (the halves carry it) with `plan.slots` scratch slots; for 'js', on SharedArrayBuffers when
+ * `plan.shared`. Runs nothing: `fitAls` solves the halves on the calling thread, @encore/workers'
+ * `fitAlsParallel` on worker threads, both with `alsSolveRows` and {@link finishAlsHalf}, so both
+ * follow the same arithmetic and give the same bits.
+ *
+ * Throws INVALID_ARGUMENT for a malformed matrix or a negative / non-finite value in it, and when
+ * the kernel asked for cannot run.
+ */
+export function prepareAlsFit(
   matrix: Csr,
   params: Readonly<AlsParams>,
-  options: AlsFitOptions = {},
   plan: AlsFitPlan = { slots: 1, shared: false },
-): Generator<AlsHalf, AlsModel, void> {
+): PreparedAlsFit {
   const where = 'factorization/fitAls';
   checkCsr(where, 'matrix', matrix, true);
   const { factors: f, iterations, regularization, alpha } = params;
@@ -221,7 +235,15 @@ export function* alsFitSteps(
   const itemBlocks = Math.ceil(items / itemBlockRows);
   const itemGram = memory.float64(f * f);
   const userGram = memory.float64(f * f);
-  itemGram.set(gramOf(itemFactors, items, f));
+  const scratch = arena?.float32(plan.slots * alsScratchFloats(f)) ?? null;
+  const itemPartials = memory.float64(itemBlocks * f * f);
+  // The first YᵀY, summed as a solve pass would report it (in the kernel's own arithmetic).
+  if (arena !== null && scratch !== null) {
+    gramRowsWasm(arena.memory, itemFactors, items, f, itemBlockRows, itemPartials, scratch);
+    sumGramPartials(itemPartials, itemBlocks, f, itemGram);
+  } else {
+    itemGram.set(gramOf(itemFactors, items, f));
+  }
   const common = {
     factors: f,
     regularization,
@@ -231,75 +253,67 @@ export function* alsFitSteps(
     solver: params.solver,
     kernel,
     memory: arena?.memory ?? null,
-    scratch: arena?.float32(plan.slots * alsScratchFloats(f)) ?? null,
+    scratch,
   };
-  const userHalf: AlsHalf = {
-    ...common,
-    ...userSide,
-    blockRows: userBlockRows,
-    rows: users,
-    x: userFactors,
-    y: itemFactors,
-    gram: itemGram,
-    gramPartials: memory.float64(userBlocks * f * f),
-    lossPartials: null,
+  const layout: AlsFitLayout = {
+    user: {
+      ...common,
+      ...userSide,
+      blockRows: userBlockRows,
+      rows: users,
+      x: userFactors,
+      y: itemFactors,
+      gram: itemGram,
+      gramPartials: memory.float64(userBlocks * f * f),
+      lossPartials: null,
+    },
+    item: {
+      ...common,
+      ...itemSide,
+      blockRows: itemBlockRows,
+      rows: items,
+      x: itemFactors,
+      y: userFactors,
+      gram: userGram,
+      gramPartials: itemPartials,
+      lossPartials: memory.float64(itemBlocks),
+    },
+    iterations,
+    normaliser,
+    losses: memory.float64(Math.max(1, iterations)),
   };
-  const itemHalf: AlsHalf = {
-    ...common,
-    ...itemSide,
-    blockRows: itemBlockRows,
-    rows: items,
-    x: itemFactors,
-    y: userFactors,
-    gram: userGram,
-    gramPartials: memory.float64(itemBlocks * f * f),
-    lossPartials: memory.float64(itemBlocks),
-  };
-
-  const history: AlsIteration[] = [];
-  const { signal, onProgress, onIteration } = options;
-  for (let iteration = 1; iteration <= iterations; iteration++) {
-    const start = performance.now();
-    signal?.throwIfAborted();
-    yield userHalf;
-    sumGramPartials(userHalf.gramPartials, userBlocks, f, userGram);
-    signal?.throwIfAborted();
-    yield itemHalf;
-    sumGramPartials(itemHalf.gramPartials, itemBlocks, f, itemGram);
-    // loss·normaliser = Σᵤ xᵤᵀ(YᵀY)xᵤ + Σ_stored ((c − 1)d² − 2cpd + cp) + λ(tr XᵀX + tr YᵀY)
-    let data = 0;
-    for (let b = 0; b < itemBlocks; b++) data += itemHalf.lossPartials![b] as number;
-    let quadratic = 0;
-    let traces = 0;
-    for (let i = 0; i < f; i++) {
-      for (let j = 0; j < f; j++) quadratic += (itemGram[i * f + j] as number) * (userGram[i * f + j] as number);
-      traces += (itemGram[i * f + i] as number) + (userGram[i * f + i] as number);
-    }
-    const loss = (quadratic + data + regularization * traces) / normaliser;
-    if (!Number.isFinite(loss)) {
-      throw new EncoreError(
-        ErrorCode.DIVERGED,
-        `${where}: the loss is ${loss} after iteration ${iteration}; expected a finite number (check the matrix values and try a larger regularization or a smaller alpha)`,
-        { value: loss, iteration },
-      );
-    }
-    const report: AlsIteration = Object.freeze({ iteration, loss, seconds: (performance.now() - start) / 1000 });
-    history.push(report);
-    onIteration?.(report);
-    onProgress?.(iteration / iterations, `iteration ${iteration}/${iterations}`);
-  }
-  // Factors leave the arena (so its memory can go) as ordinary arrays.
-  return Object.freeze({
-    algorithm: 'als',
-    params,
+  return {
+    layout,
     kernel,
-    factors: f,
-    users,
-    items,
-    userFactors: arena === null ? userFactors : userFactors.slice(),
-    itemFactors: arena === null ? itemFactors : itemFactors.slice(),
-    history: Object.freeze(history),
-  });
+    // Factors leave the arena (so its memory can go) as ordinary arrays.
+    model: (history) =>
+      Object.freeze({
+        algorithm: 'als',
+        params,
+        kernel,
+        factors: f,
+        users,
+        items,
+        userFactors: arena === null && !plan.shared ? userFactors : userFactors.slice(),
+        itemFactors: arena === null && !plan.shared ? itemFactors : itemFactors.slice(),
+        history: Object.freeze([...history]),
+      }),
+  };
+}
+
+/**
+ * The report of a finished iteration (1-based) with its loss and wall-clock seconds. Throws
+ * DIVERGED when the loss is not a finite number.
+ */
+export function alsIterationReport(iteration: number, loss: number, seconds: number): AlsIteration {
+  if (!Number.isFinite(loss)) {
+    throw new EncoreError(
+      ErrorCode.DIVERGED,
+      `factorization/fitAls: the loss is ${loss} after iteration ${iteration}; expected a finite number (check the matrix values and try a larger regularization or a smaller alpha)`,
+      { value: loss, iteration },
+    );
+  }
+  return Object.freeze({ iteration, loss, seconds });
 }
 
 /**
@@ -335,11 +349,25 @@ export function fitAls(matrix: Csr, params: Partial<AlsParams> = {}, options: Al
       resolved.threads,
     );
   }
-  const steps = alsFitSteps(matrix, resolved, options);
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done === true) return step.value;
-    alsSolveRows(step.value, 0, step.value.rows);
+  const fit = prepareAlsFit(matrix, resolved);
+  const { layout } = fit;
+  const { user, item, losses } = layout;
+  const { signal, onProgress, onIteration } = options;
+  const history: AlsIteration[] = [];
+  for (let iteration = 0; iteration < resolved.iterations; iteration++) {
+    const start = performance.now();
+    signal?.throwIfAborted();
+    alsSolveRows(user, 0, user.rows);
+    finishAlsHalf(layout, 'user', iteration);
+    signal?.throwIfAborted();
+    alsSolveRows(item, 0, item.rows);
+    finishAlsHalf(layout, 'item', iteration);
+    const report = alsIterationReport(iteration + 1, losses[iteration] as number, (performance.now() - start) / 1000);
+    history.push(report);
+    onIteration?.(report);
+    onProgress?.((iteration + 1) / resolved.iterations, `iteration ${iteration + 1}/${resolved.iterations}`);
   }
+  return fit.model(history);
 }
 
 /**
@@ -388,6 +416,24 @@ export function recalculateItem(model: AlsModel, users: Int32Array, values?: Flo
   return foldIn('factorization/recalculateItem', model, 'item', users, values);
 }
 
+/**
+ * YᵀY of a model's factors, computed once per factor array: a fold-in is one f × f solve, and
+ * recomputing the Gramian each time would cost rows·f² (tens of milliseconds per request for a
+ * catalog of tens of thousands of items). Keyed weakly by the array, so it goes with the model.
+ * Models are plain data that nothing in Encore mutates; a caller that rewrites a model's factors
+ * in place must make a new array.
+ */
+const foldInGrams = new WeakMap<Float32Array, Float64Array>();
+
+function foldInGram(y: Float32Array, rows: number, f: number): Float64Array {
+  let gram = foldInGrams.get(y);
+  if (gram === undefined) {
+    gram = gramOf(y, rows, f);
+    foldInGrams.set(y, gram);
+  }
+  return gram;
+}
+
 function foldIn(
   where: string,
   model: AlsModel,
@@ -427,7 +473,7 @@ function foldIn(
       data,
       x,
       y,
-      gram: gramOf(y, other, f),
+      gram: foldInGram(y, other, f),
       regularization: params.regularization,
       alpha: params.alpha,
       binary: params.affinity === 'binary',

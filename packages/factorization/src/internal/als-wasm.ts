@@ -25,6 +25,7 @@ interface AlsExports {
     blockRows: number,
     scratch: number,
   ): void;
+  gramRows(x: number, rows: number, f: number, blockRows: number, gramPartials: number, scratch: number): void;
 }
 
 /** The compiled ALS kernel, or null when it cannot run here ({@link alsWasmUnavailableReason} says why). */
@@ -93,5 +94,35 @@ export function solveRowsWasm(half: AlsWasmHalf, from: number, to: number, slot:
     to,
     half.blockRows,
     half.scratch.byteOffset + 4 * slot * per,
+  );
+}
+
+/**
+ * The partial Gramians of the rows × f factors `x` (blocks of `blockRows` rows), exactly as
+ * {@link solveRowsWasm} reports them for rows it solved: seeds a wasm fit's first YᵀY. `scratch`
+ * holds at least f² float32s; every array must be a view of `memory`.
+ */
+export function gramRowsWasm(
+  memory: WasmMemory,
+  x: Float32Array,
+  rows: number,
+  f: number,
+  blockRows: number,
+  gramPartials: Float64Array,
+  scratch: Float32Array,
+): void {
+  const { module, reason } = loadWasm('als');
+  if (module === null) throw new Error(`factorization: the WebAssembly ALS kernel is unavailable: ${reason}`);
+  if (x.length < rows * f || gramPartials.length < Math.ceil(rows / blockRows) * f * f || scratch.length < f * f) {
+    throw new RangeError('factorization: gramRowsWasm arrays too short');
+  }
+  const instance = instantiateOver(module, memory, [x, gramPartials, scratch]);
+  (instance.exports as unknown as AlsExports).gramRows(
+    x.byteOffset,
+    rows,
+    f,
+    blockRows,
+    gramPartials.byteOffset,
+    scratch.byteOffset,
   );
 }

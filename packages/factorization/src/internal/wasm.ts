@@ -65,9 +65,13 @@ export function loadWasm(name: string): WasmLoad {
   return result!;
 }
 
+/** Instances per memory and module: a fit's thread calls its kernel once per row range. */
+const instances = new WeakMap<WasmMemory, Map<WasmModule, { readonly exports: unknown }>>();
+
 /**
- * Instantiates `module` over `memory` and checks that every array is a view inside it. Throws
- * RangeError for an array outside the memory (a caller bug, not bad user input).
+ * `module` instantiated over `memory` (once per thread, memory and module), after checking that
+ * every array is a view inside the memory. Throws RangeError for an array outside the memory (a
+ * caller bug, not bad user input).
  */
 export function instantiateOver(
   module: WasmModule,
@@ -80,7 +84,17 @@ export function instantiateOver(
       throw new RangeError('factorization: an array handed to a WebAssembly kernel is not in its memory');
     }
   }
-  return new wasm.Instance(module, { env: { memory } });
+  let byModule = instances.get(memory);
+  if (byModule === undefined) {
+    byModule = new Map();
+    instances.set(memory, byModule);
+  }
+  let instance = byModule.get(module);
+  if (instance === undefined) {
+    instance = new wasm.Instance(module, { env: { memory } });
+    byModule.set(module, instance);
+  }
+  return instance;
 }
 
 /**
