@@ -103,6 +103,32 @@ describe('transposeCsr / csrToCoo / columnCounts', () => {
     expect([...columnCounts(m)]).toEqual([1, 2, 1]);
   });
 
+  it('transposes into the arrays an allocator gives (shared memory here), with the same values', () => {
+    const m = cooToCsr(
+      coo(3, 4, [
+        [0, 3, 1, 10],
+        [1, 0, 2, 20],
+        [2, 3, 3, 30],
+      ]),
+    );
+    const made: string[] = [];
+    const shared = {
+      int32: (n: number) => (made.push('int32'), new Int32Array(new SharedArrayBuffer(4 * n))),
+      float32: (n: number) => (made.push('float32'), new Float32Array(new SharedArrayBuffer(4 * n))),
+      float64: (n: number) => (made.push('float64'), new Float64Array(new SharedArrayBuffer(8 * n))),
+    };
+    const t = transposeCsr(m, shared);
+    expect(made).toEqual(['int32', 'int32', 'float32', 'float64']);
+    for (const a of [t.indptr, t.indices, t.data, t.times!]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const plain = transposeCsr(m);
+    expect([...t.indptr, ...t.indices, ...t.data, ...t.times!]).toEqual([
+      ...plain.indptr,
+      ...plain.indices,
+      ...plain.data,
+      ...plain.times!,
+    ]);
+  });
+
   it('rowView rejects a bad row', () => {
     const m = cooToCsr(coo(1, 1, [[0, 0, 1]]));
     expect(() => rowView(m, 1)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));

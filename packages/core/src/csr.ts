@@ -132,17 +132,33 @@ export function csrToCoo(csr: Csr): Coo {
   };
 }
 
-/** The transpose (items × customers from customers × items), in O(nnz + rows + cols). */
-export function transposeCsr(csr: Csr): Csr {
+/** Where a CSR's arrays are allocated (e.g. in shared or WebAssembly memory, so no copy is needed later). */
+export interface CsrAllocator {
+  int32(length: number): Int32Array;
+  float32(length: number): Float32Array;
+  float64(length: number): Float64Array;
+}
+
+const ORDINARY_ALLOCATOR: CsrAllocator = Object.freeze({
+  int32: (n: number) => new Int32Array(n),
+  float32: (n: number) => new Float32Array(n),
+  float64: (n: number) => new Float64Array(n),
+});
+
+/**
+ * The transpose (items × customers from customers × items), in O(nnz + rows + cols), its arrays
+ * made by `allocate` (ordinary typed arrays by default; they must come zero-filled).
+ */
+export function transposeCsr(csr: Csr, allocate: CsrAllocator = ORDINARY_ALLOCATOR): Csr {
   const { rows, cols, indptr, indices, data, times } = csr;
   const nnz = indices.length;
-  const tIndptr = new Int32Array(cols + 1);
+  const tIndptr = allocate.int32(cols + 1);
   for (let k = 0; k < nnz; k++) tIndptr[indices[k]! + 1]!++;
   for (let c = 0; c < cols; c++) tIndptr[c + 1]! += tIndptr[c]!;
   const fill = tIndptr.slice(0, cols);
-  const tIndices = new Int32Array(nnz);
-  const tData = new Float32Array(nnz);
-  const tTimes = times === null ? null : new Float64Array(nnz);
+  const tIndices = allocate.int32(nnz);
+  const tData = allocate.float32(nnz);
+  const tTimes = times === null ? null : allocate.float64(nnz);
   for (let r = 0; r < rows; r++) {
     for (let k = indptr[r] as number, end = indptr[r + 1] as number; k < end; k++) {
       const p = fill[indices[k]!]!++;

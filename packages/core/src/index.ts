@@ -4,6 +4,7 @@ export {
   type Combine,
   type Coo,
   type Csr,
+  type CsrAllocator,
   columnCounts,
   cooToCsr,
   csrToCoo,

@@ -200,17 +200,14 @@ export function prepareAlsFit(
     out.set(src);
     return out;
   };
-  const byItem = transposeCsr(matrix);
   const userSide = {
     indptr: share(matrix.indptr, memory.int32),
     indices: share(matrix.indices, memory.int32),
     data: share(matrix.data, memory.float32),
   };
-  const itemSide = {
-    indptr: share(byItem.indptr, memory.int32),
-    indices: share(byItem.indices, memory.int32),
-    data: share(byItem.data, memory.float32),
-  };
+  // Transposed straight into the fit's memory (fresh pages are dear: no copy of a copy).
+  const byItem = transposeCsr({ ...matrix, times: null }, memory);
+  const itemSide = { indptr: byItem.indptr, indices: byItem.indices, data: byItem.data };
   const userFactors = memory.float32(users * f);
   const itemFactors = memory.float32(items * f);
   const rng = createRng(params.seed);
