@@ -2,7 +2,13 @@ import { crc32 } from 'node:zlib';
 import { createRng } from '@encore/core';
 import { Packr, pack, unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { CACHE_FORMAT_VERSION, decodeCacheValue, encodeCacheValue, type RankedItems } from './envelope.js';
+import {
+  CACHE_FORMAT_VERSION,
+  decodeCacheValue,
+  decodeRankedEntries,
+  encodeCacheValue,
+  type RankedItems,
+} from './envelope.js';
 
 const HEADER = 16;
 
@@ -94,6 +100,11 @@ describe('cache value envelope', () => {
         ids,
         scores: [...back],
       });
+      const entries = decodeRankedEntries('together', withHeader(payload, 2), 5);
+      expect({ what, entries: entries.ok ? entries.value : entries.detail }).toEqual({
+        what,
+        entries: ids.map((item, i) => ({ item, score: back[i] })),
+      });
     }
     const float64 = Buffer.concat([Buffer.from([0x92, 0x91, 0xa1, 0x61, 0xc7, 9, 0x74, 8]), Buffer.alloc(8)]);
     expect(decodeCacheValue('together', withHeader(float64, 2))).toMatchObject({ ok: false, reason: 'corrupt' });
@@ -173,8 +184,40 @@ describe('cache value envelope', () => {
       const decoded = decodeCacheValue('recommendations', bytes);
       expect({ what, reason: decoded.ok ? 'ok' : decoded.reason }).toEqual({ what, reason });
       expect(decoded.ok ? '' : decoded.detail).not.toBe('');
+      // The serving decoder misses alike, whatever it is asked for.
+      for (const limit of [0, 1, 10]) {
+        const entries = decodeRankedEntries('recommendations', bytes, limit);
+        expect({ what, limit, reason: entries.ok ? 'ok' : entries.reason }).toEqual({ what, limit, reason });
+      }
     }
     expect(decodeCacheValue('model', withHeader(pack([1, 2]), 4))).toMatchObject({ ok: false, reason: 'corrupt' });
+  });
+
+  it('decodeRankedEntries gives the first `limit` entries of what decodeCacheValue gives, for any limit', () => {
+    const rng = createRng(3);
+    for (const n of [0, 1, 20, 100, 70_000]) {
+      const scores = randomScores(n, n);
+      const ascii = Array.from({ length: n }, (_, i) => (rng.next() < 0.1 ? `${'x'.repeat(40)}${i}` : `${10_000 + i}`));
+      for (const ids of [ascii, ascii.map((id, i) => (i % 7 === 3 ? `${id}-ü` : id))]) {
+        const bytes = encodeCacheValue('list', { ids, scores });
+        const full = decodeCacheValue('list', bytes);
+        if (!full.ok) throw new Error(full.detail);
+        for (const limit of [0, 1, 10, n, n + 5]) {
+          const entries = decodeRankedEntries('list', bytes, limit);
+          if (!entries.ok) throw new Error(entries.detail);
+          const want = full.value.ids.slice(0, limit).map((item, i) => ({ item, score: full.value.scores[i] }));
+          expect(entries.value).toEqual(want);
+        }
+      }
+    }
+    const bytes = encodeCacheValue('list', { ids: ['a'], scores: Float32Array.of(1) });
+    expect(() => decodeRankedEntries('model' as never, bytes, 1)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => decodeRankedEntries('list', bytes, -1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => decodeRankedEntries('list', bytes, 1.5)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 
   it('throws INVALID_ARGUMENT for values not of the shape of their kind', () => {

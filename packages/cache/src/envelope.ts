@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { crc32 } from 'node:zlib';
 import { EncoreError, ErrorCode, invalidArgument } from '@encore/core';
 import { Packr } from 'msgpackr';
@@ -142,7 +143,35 @@ export function decodeCacheValue<K extends CacheKind>(kind: K, bytes: Uint8Array
   if (expected === undefined || !Object.hasOwn(KIND_CODES, kind)) {
     throw invalidArgument('cache/decodeCacheValue', `kind must be one of ${CACHE_KINDS.join(', ')}`, kind);
   }
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buf = asBuffer(bytes);
+  const failure = envelopeFailure(kind, buf);
+  if (failure !== null) return failure;
+  if (kind !== 'model') {
+    const ranked = readRankedItems(buf, HEADER_BYTES);
+    if (ranked !== undefined) return { ok: true, value: ranked as unknown as CacheValues[K] };
+  }
+  let data: unknown;
+  try {
+    data = packr.unpack(buf.subarray(HEADER_BYTES));
+  } catch (error) {
+    return { ok: false, reason: 'corrupt', detail: `payload does not decode: ${(error as Error).message}` };
+  }
+  if (kind === 'model') {
+    if (!isPlainObject(data)) return { ok: false, reason: 'corrupt', detail: 'model metadata is not an object' };
+    return { ok: true, value: data as CacheValues[K] };
+  }
+  const pair = Array.isArray(data) && data.length === 2 ? { ids: data[0], scores: data[1] } : null;
+  const problem = pair === null ? 'not an [ids, scores] pair' : rankedItemsProblem(pair);
+  if (problem !== null) return { ok: false, reason: 'corrupt', detail: `${kind} value: ${problem}` };
+  return { ok: true, value: pair as unknown as CacheValues[K] };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Why `buf` is not a whole value of this format version and `kind` (header, length, CRC), or null. */
+function envelopeFailure(kind: CacheKind, buf: Buffer): Extract<CacheDecoded<never>, { ok: false }> | null {
   if (buf.length < 4 || buf.readUInt32LE(0) !== MAGIC) {
     return { ok: false, reason: 'foreign', detail: `not an Encore cache value (${buf.length} bytes, no "ENCC" magic)` };
   }
@@ -158,34 +187,22 @@ export function decodeCacheValue<K extends CacheKind>(kind: K, bytes: Uint8Array
     };
   }
   const code = buf.readUInt8(5);
-  if (code !== expected) {
+  if (code !== KIND_CODES[kind]) {
     const found = CACHE_KINDS.find((k) => KIND_CODES[k] === code) ?? `unknown kind ${code}`;
     return { ok: false, reason: 'corrupt', detail: `holds a ${found} value, expected ${kind}` };
   }
   const length = buf.readUInt32LE(8);
-  const payload = buf.subarray(HEADER_BYTES);
-  if (payload.length !== length) {
-    return { ok: false, reason: 'corrupt', detail: `payload is ${payload.length} bytes, header says ${length}` };
+  if (buf.length - HEADER_BYTES !== length) {
+    return {
+      ok: false,
+      reason: 'corrupt',
+      detail: `payload is ${buf.length - HEADER_BYTES} bytes, header says ${length}`,
+    };
   }
-  if (crc32(payload) !== buf.readUInt32LE(12)) return { ok: false, reason: 'corrupt', detail: 'checksum mismatch' };
-  if (kind !== 'model') {
-    const ranked = readRankedItems(payload);
-    if (ranked !== undefined) return { ok: true, value: ranked as unknown as CacheValues[K] };
+  if (crc32(buf.subarray(HEADER_BYTES)) !== buf.readUInt32LE(12)) {
+    return { ok: false, reason: 'corrupt', detail: 'checksum mismatch' };
   }
-  let data: unknown;
-  try {
-    data = packr.unpack(payload);
-  } catch (error) {
-    return { ok: false, reason: 'corrupt', detail: `payload does not decode: ${(error as Error).message}` };
-  }
-  if (kind === 'model') {
-    if (!isPlainObject(data)) return { ok: false, reason: 'corrupt', detail: 'model metadata is not an object' };
-    return { ok: true, value: data as CacheValues[K] };
-  }
-  const pair = Array.isArray(data) && data.length === 2 ? { ids: data[0], scores: data[1] } : null;
-  const problem = pair === null ? 'not an [ids, scores] pair' : rankedItemsProblem(pair);
-  if (problem !== null) return { ok: false, reason: 'corrupt', detail: `${kind} value: ${problem}` };
-  return { ok: true, value: pair as unknown as CacheValues[K] };
+  return null;
 }
 
 function rankedItemsProblem(value: unknown): string | null {
@@ -285,13 +302,23 @@ function stringHeader(length: number): string {
  * 2-array holding an array of ASCII strings and a Float32Array (extension 't', type 7), and
  * nothing after it. This is most of a cache hit's work, and msgpackr's general `unpack` (state
  * set-up, a native string-extraction call, an extension lookup) costs several times more on a
- * top-20. Anything else (non-ASCII ids, another layout, bad lengths) returns undefined, and
- * msgpackr decodes it, so both paths give the same value or the same miss. The scores are a copy.
+ * top-20. Anything else (non-ASCII ids, another layout, bad lengths) gives -1, and msgpackr
+ * decodes it, so both paths give the same value or the same miss.
+ *
+ * Reads the payload p[at, end): the first `keep` ids go to `ids` (the rest are checked and
+ * skipped, so a caller that wants the top 10 of 100 makes 10 strings); returns the byte offset of
+ * the n float32 scores (n = `counted.n` on return), or -1.
  */
-function readRankedItems(p: Buffer): RankedItems | undefined {
-  const end = p.length;
-  if (end < 2 || p[0] !== 0x92) return undefined;
-  let at = 1;
+function parseRankedLayout(
+  p: Buffer,
+  at: number,
+  end: number,
+  keep: number,
+  ids: string[],
+  counted: { n: number },
+): number {
+  if (end - at < 2 || p[at] !== 0x92) return -1;
+  at++;
   const h = p[at++] as number;
   let n: number;
   if (h >= 0x90 && h <= 0x9f) n = h & 0x0f;
@@ -301,12 +328,11 @@ function readRankedItems(p: Buffer): RankedItems | undefined {
   } else if (h === 0xdd && at + 4 <= end) {
     n = p.readUInt32BE(at);
     at += 4;
-  } else return undefined;
+  } else return -1;
   // Each id takes at least a byte: a count beyond the bytes left is not this layout.
-  if (n > end - at) return undefined;
-  const ids = new Array<string>(n);
+  if (n > end - at) return -1;
   for (let i = 0; i < n; i++) {
-    if (at >= end) return undefined;
+    if (at >= end) return -1;
     const s = p[at++] as number;
     let length: number;
     if (s >= 0xa0 && s <= 0xbf) length = s & 0x1f;
@@ -317,15 +343,17 @@ function readRankedItems(p: Buffer): RankedItems | undefined {
     } else if (s === 0xdb && at + 4 <= end) {
       length = p.readUInt32BE(at);
       at += 4;
-    } else return undefined;
-    if (at + length > end) return undefined;
-    const id = asciiString(p, at, length);
-    if (id === undefined) return undefined;
-    ids[i] = id;
+    } else return -1;
+    if (at + length > end) return -1;
+    if (i < keep) {
+      const id = asciiString(p, at, length);
+      if (id === undefined) return -1;
+      ids[i] = id;
+    } else if (!isAscii(p, at, length)) return -1;
     at += length;
   }
   // The scores: ext 8/16/32 (whose length counts the type code byte), 't', Float32Array's code.
-  if (at >= end) return undefined;
+  if (at >= end) return -1;
   const e = p[at++] as number;
   let extLength: number;
   if (e === 0xc7 && at + 1 <= end) extLength = p[at++] as number;
@@ -335,23 +363,94 @@ function readRankedItems(p: Buffer): RankedItems | undefined {
   } else if (e === 0xc9 && at + 4 <= end) {
     extLength = p.readUInt32BE(at);
     at += 4;
-  } else return undefined;
-  const bytes = extLength - 1;
-  if (at + 1 + extLength !== end || p[at] !== 0x74 || p[at + 1] !== FLOAT32_ARRAY_CODE || bytes !== n * 4) {
-    return undefined;
+  } else return -1;
+  if (at + 1 + extLength !== end || p[at] !== 0x74 || p[at + 1] !== FLOAT32_ARRAY_CODE || extLength - 1 !== n * 4) {
+    return -1;
   }
-  // msgpackr writes typed arrays in the platform's byte order and reads them back as such: copy
-  // the bytes, exactly (NaN payloads included).
-  const scores = new Float32Array(n);
-  new Uint8Array(scores.buffer).set(p.subarray(at + 2, end));
+  counted.n = n;
+  return at + 2;
+}
+
+/** See {@link parseRankedLayout}: the whole list, scores copied (exactly, NaN payloads included). */
+function readRankedItems(p: Buffer, at: number): RankedItems | undefined {
+  const counted = { n: 0 };
+  const ids: string[] = [];
+  const scoresAt = parseRankedLayout(p, at, p.length, Number.MAX_SAFE_INTEGER, ids, counted);
+  if (scoresAt < 0) return undefined;
+  // msgpackr writes typed arrays in the platform's byte order and reads them back as such.
+  const scores = new Float32Array(counted.n);
+  new Uint8Array(scores.buffer).set(p.subarray(scoresAt, scoresAt + 4 * counted.n));
   return { ids, scores };
+}
+
+/** One entry of a ranked list, as a backend service receives it. */
+export interface RankedEntry {
+  readonly item: string;
+  readonly score: number;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * The first `limit` entries of a ranked list read under a key of `kind` (not 'model'), as
+ * `{ item, score }` objects: a cache hit's answer made straight from the bytes, with no
+ * intermediate ids array or Float32Array, and strings only for the entries returned. Checks as
+ * {@link decodeCacheValue} does (envelope, kind, length, CRC, layout) and misses the same way;
+ * lists msgpackr wrote in its general layout (non-ASCII ids) are decoded through it.
+ *
+ * @example
+ * const top = decodeRankedEntries('recommendations', bytes, 10);
+ * if (top.ok) top.value[0]?.item;
+ */
+export function decodeRankedEntries(
+  kind: Exclude<CacheKind, 'model'>,
+  bytes: Uint8Array,
+  limit: number,
+): CacheDecoded<RankedEntry[]> {
+  if (!Object.hasOwn(KIND_CODES, kind) || kind === ('model' as CacheKind)) {
+    throw invalidArgument('cache/decodeRankedEntries', 'kind must be recommendations, together or list', kind);
+  }
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw invalidArgument('cache/decodeRankedEntries', 'limit must be an integer ≥ 0', limit);
+  }
+  const buf = asBuffer(bytes);
+  const failure = envelopeFailure(kind, buf);
+  if (failure !== null) return failure;
+  const counted = { n: 0 };
+  const scoresAt = parseRankedLayout(buf, HEADER_BYTES, buf.length, limit, keptIds, counted);
+  if (scoresAt >= 0) {
+    const n = Math.min(limit, counted.n);
+    const entries = new Array<RankedEntry>(n);
+    for (let i = 0; i < n; i++) {
+      const at = scoresAt + 4 * i;
+      entries[i] = { item: keptIds[i] as string, score: LITTLE_ENDIAN ? buf.readFloatLE(at) : buf.readFloatBE(at) };
+    }
+    keptIds.length = 0;
+    return { ok: true, value: entries };
+  }
+  keptIds.length = 0;
+  const full = decodeCacheValue(kind, buf);
+  if (!full.ok) return full;
+  const { ids, scores } = full.value;
+  return {
+    ok: true,
+    value: ids.slice(0, limit).map((item, i) => ({ item, score: scores[i] as number })),
+  };
+}
+
+/** The ids decodeRankedEntries keeps, reused from call to call (it never yields in between). */
+const keptIds: string[] = [];
+
+/** True when p[at, at + length) is all ASCII. */
+function isAscii(p: Buffer, at: number, length: number): boolean {
+  let high = 0;
+  for (let i = at; i < at + length; i++) high |= p[i] as number;
+  return high < 0x80;
 }
 
 /** The ASCII string in `p[at, at + length)`, or undefined when a byte is not ASCII. */
 function asciiString(p: Buffer, at: number, length: number): string | undefined {
-  let high = 0;
-  for (let i = at; i < at + length; i++) high |= p[i] as number;
-  if (high >= 0x80) return undefined;
+  if (!isAscii(p, at, length)) return undefined;
   // Short ids (stock codes, SKUs) are most of them: fromCharCode with arguments beats a slice.
   switch (length) {
     case 0:

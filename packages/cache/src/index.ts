@@ -6,8 +6,10 @@ export {
   type CacheMissReason,
   type CacheValues,
   decodeCacheValue,
+  decodeRankedEntries,
   encodeCacheValue,
   type ModelMetadata,
+  type RankedEntry,
   type RankedItems,
 } from './envelope.js';
 export {

@@ -1,4 +1,5 @@
 import {
+  type CacheDecoded,
   type CacheIds,
   type CacheKeys,
   type CacheKind,
@@ -8,12 +9,14 @@ import {
   createMemoryCache,
   currentVersion,
   decodeCacheValue,
+  decodeRankedEntries,
   encodeCacheValue,
   type ListId,
   type ModelMetadata,
   type PublishOptions,
   type PublishResult,
   publishVersion,
+  type RankedEntry,
   type RankedItems,
 } from '@encore/cache';
 import { relationOf, together } from '@encore/cooccurrence';
@@ -41,6 +44,17 @@ import {
 } from '@encore/ranking';
 import type { FactorModelData } from './commands/factor-train.js';
 import type { CooccurrenceModelData } from './commands/train.js';
+
+/** The warnings of an answer with none (shared: a hit allocates nothing it does not need). */
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
+/** The operation named in cache events, per kind read (made once, not per request). */
+const READ_OPERATIONS: Readonly<Record<CacheKind, string>> = Object.freeze({
+  recommendations: 'read recommendations',
+  together: 'read together',
+  list: 'read list',
+  model: 'read model',
+});
 
 /** The models an engine computes from when the cache has no answer. */
 export interface EngineModels {
@@ -200,8 +214,17 @@ export class Engine {
     if (shaped && this.#attributes === null) {
       throw invalidArgument(where, 'filter and rules need the catalog (createEngine({ catalog }))', o.filter);
     }
-    const cached = await this.#read('recommendations', customerId);
-    if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, o, []);
+    if (!shaped) {
+      const hit = await this.#read('recommendations', customerId, (bytes) =>
+        decodeRankedEntries('recommendations', bytes, k),
+      );
+      if (hit !== null) return this.#hit(hit.value, hit.version, o.titles === true);
+    } else {
+      const cached = await this.#read('recommendations', customerId, (bytes) =>
+        decodeCacheValue('recommendations', bytes),
+      );
+      if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, o, []);
+    }
 
     const factors = this.#o.models.factors;
     const warnings: string[] = [];
@@ -267,8 +290,10 @@ export class Engine {
     const k = checkInteger(where, 'k', to.k ?? 10, 1, 10_000);
     const shape = { titles: to.titles === true };
     if (itemIds.length === 1) {
-      const cached = await this.#read('together', itemIds[0] as string);
-      if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, shape, []);
+      const hit = await this.#read('together', itemIds[0] as string, (bytes) =>
+        decodeRankedEntries('together', bytes, k),
+      );
+      if (hit !== null) return this.#hit(hit.value, hit.version, shape.titles);
     }
     const warnings: string[] = [];
     const cooccurrence = this.#o.models.cooccurrence;
@@ -310,8 +335,8 @@ export class Engine {
     if (o.category !== undefined) checkIdString(where, 'category', o.category);
     const k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
     const id: ListId = o.category === undefined ? { name } : { name, category: o.category as string };
-    const cached = await this.#read('list', id);
-    if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, shape, []);
+    const hit = await this.#read('list', id, (bytes) => decodeRankedEntries('list', bytes, k));
+    if (hit !== null) return this.#hit(hit.value, hit.version, shape.titles);
     const factors = this.#o.models.factors;
     if (name === 'best-sellers' && o.category === undefined && factors !== undefined) {
       const [list] = recommendItems({ ...factors.model, userFactors: new Float32Array(0) }, Int32Array.of(0), {
@@ -374,31 +399,57 @@ export class Engine {
     }
   }
 
-  /** A cached value of the current version, or null (a miss, or the cache failing / slow / skipped). */
-  async #read<K extends CacheKind>(
+  /**
+   * A cached value of the current version decoded by `decode`, or null (a miss, or the cache
+   * failing / slow / skipped). Promise callbacks, not async functions: this is every hit's path,
+   * and each async layer is a measurable share of it.
+   */
+  #read<K extends CacheKind, T>(
     kind: K,
     id: CacheIds[K],
-  ): Promise<{ value: CacheValues[K]; version: number } | null> {
+    decode: (bytes: Buffer) => CacheDecoded<T>,
+  ): Promise<{ value: T; version: number } | null> {
     const fresh = this.#pointer;
-    const version =
-      fresh !== null && this.#o.now() - fresh.at < this.#o.pointerTtlMs
-        ? fresh.version
-        : await this.#guard('pointer', () => this.#version());
-    if (version === undefined || version === null) return null;
-    // The hit path in one store read: the key is built from keys made once, the bytes decoded
-    // here (what readCurrent with a pinned version does, without its per-call checks).
+    if (fresh !== null && this.#o.now() - fresh.at < this.#o.pointerTtlMs) {
+      return fresh.version === null ? Promise.resolve(null) : this.#readAt(fresh.version, kind, id, decode);
+    }
+    return this.#guard('pointer', () => this.#version()).then((version) =>
+      version === undefined || version === null ? null : this.#readAt(version, kind, id, decode),
+    );
+  }
+
+  /** #read with the version known: one store read of a key built from keys made once. */
+  #readAt<K extends CacheKind, T>(
+    version: number,
+    kind: K,
+    id: CacheIds[K],
+    decode: (bytes: Buffer) => CacheDecoded<T>,
+  ): Promise<{ value: T; version: number } | null> {
     const key = this.#keys.value(version, kind, id);
-    const bytes = await this.#guard(`read ${kind}`, () => this.#o.cache.get(key));
-    if (bytes === undefined) return null;
-    const decoded = bytes === null ? null : decodeCacheValue(kind, bytes);
-    if (decoded?.ok === true) return { value: decoded.value, version };
-    this.#o.onEvent({
-      type: 'cache-miss',
-      kind,
-      id: typeof id === 'string' ? id : JSON.stringify(id),
-      reason: decoded === null ? 'absent' : decoded.reason,
+    return this.#guard(READ_OPERATIONS[kind], () => this.#o.cache.get(key)).then((bytes) => {
+      if (bytes === undefined) return null;
+      const decoded = bytes === null ? null : decode(bytes);
+      if (decoded?.ok === true) return { value: decoded.value, version };
+      this.#o.onEvent({
+        type: 'cache-miss',
+        kind,
+        id: typeof id === 'string' ? id : JSON.stringify(id),
+        reason: decoded === null ? 'absent' : decoded.reason,
+      });
+      return null;
     });
-    return null;
+  }
+
+  /** A cache hit's answer: the decoded entries as they are (titles added only when asked for). */
+  #hit(entries: RankedEntry[], version: number, titles: boolean): EngineList {
+    if (!titles) return { items: entries, source: 'cache', version, warnings: NO_WARNINGS };
+    const titleOf = this.#titleMap();
+    const items = entries.map(({ item, score }) => ({
+      item,
+      score,
+      title: titleOf.get(item) || (this.#o.catalog?.get(item)?.title ?? ''),
+    }));
+    return { items, source: 'cache', version, warnings: NO_WARNINGS };
   }
 
   /** Looks the pointer up in the store (#read reuses a fresh one without calling this). */
