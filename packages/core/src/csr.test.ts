@@ -112,10 +112,14 @@ describe('transposeCsr / csrToCoo / columnCounts', () => {
       ]),
     );
     const made: string[] = [];
+    const sab = (name: string, bytes: number): SharedArrayBuffer => {
+      made.push(name);
+      return new SharedArrayBuffer(bytes);
+    };
     const shared = {
-      int32: (n: number) => (made.push('int32'), new Int32Array(new SharedArrayBuffer(4 * n))),
-      float32: (n: number) => (made.push('float32'), new Float32Array(new SharedArrayBuffer(4 * n))),
-      float64: (n: number) => (made.push('float64'), new Float64Array(new SharedArrayBuffer(8 * n))),
+      int32: (n: number) => new Int32Array(sab('int32', 4 * n)),
+      float32: (n: number) => new Float32Array(sab('float32', 4 * n)),
+      float64: (n: number) => new Float64Array(sab('float64', 8 * n)),
     };
     const t = transposeCsr(m, shared);
     expect(made).toEqual(['int32', 'int32', 'float32', 'float64']);

@@ -4,7 +4,6 @@ import {
   type CacheKeys,
   type CacheKind,
   type CacheStore,
-  type CacheValues,
   cacheKeys,
   createMemoryCache,
   currentVersion,
