@@ -12,7 +12,7 @@ import {
 } from '@encore/factorization';
 import { createWorkerPool, fitAlsParallel, scoreCustomers, type WorkerPool } from '@encore/workers';
 import { sharedDatasets } from '../datasets.js';
-import { measure } from '../measure.js';
+import { measure, measurePairs } from '../measure.js';
 import type { Figure } from '../record.js';
 
 const K = 20;
@@ -103,9 +103,9 @@ async function kernelFigures(label: string, model: FactorScoring, exclude: Csr):
 /**
  * Batch scoring: all ML-100k users top-20 with 64 ALS factors (inline and on 2 threads); the large
  * synthetic preset cut to its 20,000 most popular items, ALS-trained briefly, its first 100,000
- * customers top-20 on a pool of 1 and of 2 threads (pools made once, outside the timings; runs
- * paired, the ratio of medians is the parallel speed-up); and the kernel's GFLOP/s against the
- * naive loop in the same run.
+ * customers top-20 on a pool of 1 and of 2 threads (pools made once, outside the timings; runs in
+ * alternating pairs, the median of the pairs' ratios is the parallel speed-up); and the kernel's
+ * GFLOP/s against the naive loop in the same run.
  */
 export async function scoringSuite(log: (line: string) => void): Promise<Figure[]> {
   const figures: Figure[] = [];
@@ -168,52 +168,21 @@ export async function scoringSuite(log: (line: string) => void): Promise<Figure[
     const flops = scoringFlops(customers.length, matrix.cols, model.factors);
     const name = (threads: number): string =>
       `synthetic large: first ${customers.length} customers x ${matrix.cols} most popular items top-${K}, 64f ALS (2 it), ${threads} thread${threads > 1 ? 's' : ''}`;
-    // Paired runs, 1 thread then 2, so load from other processes on this shared machine weighs on
+    // Paired runs, alternating, so load from other processes on this shared machine weighs on
     // both sides of the ratio alike; one warm-up pair first.
-    const times = new Map<number, number[]>([
-      [1, []],
-      [2, []],
-    ]);
-    for (let pair = 0; pair <= LARGE_PAIRS; pair++) {
-      for (const threads of [1, 2]) {
-        const pool = await poolOf(threads);
-        const started = performance.now();
-        await scoreCustomers(model, { k: K, exclude: matrix, customers, pool });
-        if (pair > 0) times.get(threads)!.push(performance.now() - started);
-      }
-    }
-    const figure = (threads: number): Figure => {
-      const ms = times
-        .get(threads)!
-        .slice()
-        .sort((a, b) => a - b);
-      const medianMs = ms[Math.floor(ms.length / 2)]!;
-      return {
-        name: name(threads),
-        medianMs: Math.round(medianMs * 1000) / 1000,
-        minMs: Math.round(ms[0]! * 1000) / 1000,
-        maxMs: Math.round(ms.at(-1)! * 1000) / 1000,
-        samples: ms.length,
-        throughput: Math.round((customers.length / medianMs) * 1000),
-        unit: 'customers/s',
-        extra: { flops, gflops: gflopsAt(flops, medianMs) },
-      };
-    };
-    const one = figure(1);
-    const two = figure(2);
-    const pairRatios = times
-      .get(1)!
-      .map((ms, t) => ms / times.get(2)![t]!)
-      .sort((a, b) => a - b);
-    const speedup = Math.round((one.medianMs / two.medianMs) * 100) / 100;
-    figures.push(one, {
-      ...two,
-      extra: {
-        ...two.extra,
-        speedupOver1Thread: speedup,
-        pairedRatios: pairRatios.map((r) => Math.round(r * 100) / 100),
-      },
+    const pool1 = await poolOf(1);
+    const pool2 = await poolOf(2);
+    const side = (threads: number, pool: WorkerPool) => ({
+      name: name(threads),
+      units: customers.length,
+      unit: 'customers',
+      run: () => scoreCustomers(model, { k: K, exclude: matrix, customers, pool }),
+      extra: () => ({ flops }),
     });
+    const { first: one, second: two } = await measurePairs(side(1, pool1), side(2, pool2), LARGE_PAIRS);
+    const withGflops = (f: Figure): Figure => ({ ...f, extra: { ...f.extra, gflops: gflopsAt(flops, f.medianMs) } });
+    const speedup = two.extra?.speedup;
+    figures.push(withGflops(one), withGflops(two));
     log(`scoring: 2 threads / 1 thread on the large preset: ${speedup}x`);
     figures.push(...(await kernelFigures(`${matrix.cols} items 64f`, model, matrix)));
     return figures;
