@@ -100,8 +100,9 @@ export async function measurePairs(first: Task, second: Task, pairs: number, war
   };
 }
 
-/** The median of ascending values (the mean of the middle two for an even count). */
-export function median(sorted: readonly number[]): number {
+/** The median of values in any order (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
   return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
 }

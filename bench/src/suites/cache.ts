@@ -5,6 +5,7 @@ import { cacheKeys, connectRedisCache, encodeCacheValue, type RankedItems, readC
 import { type Csr, createRng } from '@encore/core';
 import { createEngine, type Engine, type FactorModelData } from '@encore/engine';
 import { Redis } from 'ioredis';
+import { median } from '../measure.js';
 import type { Figure } from '../record.js';
 
 /**
@@ -249,12 +250,6 @@ async function readLatencies(
     if ((r + 1) % 10 === 0) log(`cache: read round ${r + 1}/${ROUNDS} done`);
   }
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 function timed(name: string, runsMs: readonly number[], units: number, unit: string, extra: Figure['extra']): Figure {
   const medianMs = median(runsMs);
