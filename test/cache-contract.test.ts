@@ -174,6 +174,35 @@ for (const [name, makeFixture] of STORES) {
         expect([...((await store.get(`${ns}:view`)) ?? [])]).toEqual([1, 2, 3]);
       });
 
+      it('answers many concurrent gets each with its own value, missing ones null, big values whole', async () => {
+        const store = f.store();
+        const ns = freshNamespace('concurrent');
+        const keys = Array.from({ length: 2500 }, (_, i) => `${ns}:k${i}`);
+        // Every third key missing; one value of 256 KiB among small ones.
+        const value = (i: number): Buffer => (i === 7 ? Buffer.alloc(256 << 10, i) : bytes(`value ${i}`));
+        for (let i = 0; i < keys.length; i++) if (i % 3 !== 0) await store.set(keys[i] as string, value(i));
+        // Issued in one tick (more than one MGET batch on Redis), then two more ticks' worth.
+        const reads = keys.map((key) => store.get(key));
+        const later = await Promise.all([
+          Promise.resolve().then(() => store.get(keys[1] as string)),
+          store.get(keys[0] as string),
+        ]);
+        const got = await Promise.all(reads);
+        for (let i = 0; i < keys.length; i++) {
+          if (i % 3 === 0) expect(got[i]).toBeNull();
+          else expect(got[i]?.equals(value(i))).toBe(true);
+        }
+        expect(later[0]?.toString()).toBe('value 1');
+        expect(later[1]).toBeNull();
+        // A bad key among good ones rejects alone.
+        const mixed = await Promise.allSettled([
+          store.get(keys[1] as string),
+          store.get(''),
+          store.get(keys[2] as string),
+        ]);
+        expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      });
+
       it('gives copies: changing a returned Buffer does not change the store', async () => {
         const store = f.store();
         const key = `${freshNamespace('copy')}:k`;

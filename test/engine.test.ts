@@ -191,6 +191,112 @@ describe('createEngine over a MemoryCache', () => {
   });
 });
 
+describe('the engine read path with a fresh pointer', () => {
+  /** A store that counts gets and, per key, answers as `modes` says (else passes through). */
+  function scriptedStore(inner: CacheStore) {
+    const modes = new Map<string, 'fail' | 'hang' | 'throw' | 'corrupt'>();
+    const gets: string[] = [];
+    const store: CacheStore = Object.assign(Object.create(null), {
+      get: (key: string): Promise<Buffer | null> => {
+        gets.push(key);
+        const mode = [...modes].find(([part]) => key.includes(part))?.[1];
+        if (mode === 'fail') return Promise.reject(new Error('READONLY replica'));
+        if (mode === 'hang') return new Promise(() => undefined);
+        if (mode === 'throw') throw new Error('store bug: threw instead of rejecting');
+        if (mode === 'corrupt') return Promise.resolve(Buffer.from('a value some other app wrote'));
+        return inner.get(key);
+      },
+      mget: (keys: readonly string[]) => inner.mget(keys),
+      set: (key: string, value: Uint8Array, options?: { ttlMs?: number }) => inner.set(key, value, options),
+      delete: (keys: string | readonly string[]) => inner.delete(keys),
+      transact: (c: Parameters<CacheStore['transact']>[0], w: Parameters<CacheStore['transact']>[1]) =>
+        inner.transact(c, w),
+      deletePrefix: (prefix: string) => inner.deletePrefix(prefix),
+      expirePrefix: (prefix: string, ttl: number) => inner.expirePrefix(prefix, ttl),
+      close: () => inner.close(),
+    });
+    return { store, modes, gets };
+  }
+
+  it('reads a hit with one store call; a failing, hanging, throwing or corrupt value read falls back and is reported', async () => {
+    let now = 5_000_000;
+    const { store, modes, gets } = scriptedStore(createMemoryCache());
+    const events: EngineEvent[] = [];
+    const engine = await createEngine({
+      cache: store,
+      models: { factors },
+      now: () => now,
+      cacheTimeoutMs: 20,
+      retryAfterMs: 100,
+      writeBackTtlMs: 0,
+      onEvent: (e) => events.push(e),
+    });
+    const one = { ids: ['i8', 'i4'], scores: Float32Array.of(2, 1) };
+    await engine.publish({
+      recommendations: [
+        ['c4', one],
+        ['c5', one],
+        ['c6', one],
+        ['c7', one],
+        ['c8', one],
+      ],
+      together: [['i1', one]],
+      lists: [[{ name: 'trending' }, one]],
+    });
+    gets.length = 0;
+    const hit = await engine.recommend('c4', { k: 1, titles: true });
+    expect(hit).toMatchObject({ source: 'cache', items: [{ item: 'i8', score: 2, title: 'Item 8' }] });
+    expect(await engine.together(['i1'], { k: 2 })).toMatchObject({
+      source: 'cache',
+      items: [{ item: 'i8' }, { item: 'i4' }],
+    });
+    expect(await engine.list('trending')).toMatchObject({ source: 'cache', items: [{ item: 'i8' }, { item: 'i4' }] });
+    expect(gets).toHaveLength(3); // the pointer came with the publish: one read per answer
+
+    const cases = [
+      ['c5', 'fail', /READONLY/],
+      ['c6', 'hang', /took over 20 ms/],
+      ['c7', 'throw', /threw instead of rejecting/],
+    ] as const;
+    for (const [customer, mode, message] of cases) {
+      modes.set(`rec:${customer}`, mode);
+      events.length = 0;
+      expect((await engine.recommend(customer, { k: 1 })).source).toBe('model');
+      expect(events).toEqual([expect.objectContaining({ type: 'cache-error', operation: 'read recommendations' })]);
+      expect((events[0] as { error: Error }).error.message).toMatch(message);
+      now += 200; // past retryAfterMs: the next read tries the cache again
+    }
+    modes.set('rec:c8', 'corrupt');
+    events.length = 0;
+    expect((await engine.recommend('c8', { k: 1 })).source).toBe('model');
+    expect(events).toEqual([
+      { type: 'cache-recovered', operation: 'read recommendations' },
+      expect.objectContaining({ type: 'cache-miss', kind: 'recommendations', id: 'c8', reason: 'foreign' }),
+    ]);
+    await engine.close();
+  });
+
+  it("rejects under cacheErrors 'throw', and when onEvent throws, instead of hanging", async () => {
+    const { store, modes } = scriptedStore(createMemoryCache());
+    const strict = await createEngine({ cache: store, models: { factors }, cacheErrors: 'throw', cacheTimeoutMs: 20 });
+    await strict.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
+    modes.set('rec:c4', 'hang');
+    await expect(strict.recommend('c4')).rejects.toMatchObject({ code: ErrorCode.IO_ERROR });
+    await strict.close();
+    const loud = await createEngine({
+      cache: store,
+      models: { factors },
+      onEvent: () => {
+        throw new Error('logger down');
+      },
+    });
+    await loud.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
+    modes.set('rec:c4', 'corrupt');
+    await expect(loud.recommend('c4')).rejects.toThrow(/logger down/);
+    await loud.close();
+  });
+});
+
 describe('createEngine over Redis', () => {
   let client: Redis;
   let prefix: string;

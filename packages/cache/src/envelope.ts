@@ -416,19 +416,16 @@ export function decodeRankedEntries(
   const buf = asBuffer(bytes);
   const failure = envelopeFailure(kind, buf);
   if (failure !== null) return failure;
-  const counted = { n: 0 };
-  const scoresAt = parseRankedLayout(buf, HEADER_BYTES, buf.length, limit, keptIds, counted);
+  const scoresAt = parseRankedLayout(buf, HEADER_BYTES, buf.length, limit, keptIds, keptCount);
   if (scoresAt >= 0) {
-    const n = Math.min(limit, counted.n);
+    const n = Math.min(limit, keptCount.n);
     const entries = new Array<RankedEntry>(n);
     for (let i = 0; i < n; i++) {
       const at = scoresAt + 4 * i;
       entries[i] = { item: keptIds[i] as string, score: LITTLE_ENDIAN ? buf.readFloatLE(at) : buf.readFloatBE(at) };
     }
-    keptIds.length = 0;
     return { ok: true, value: entries };
   }
-  keptIds.length = 0;
   const full = decodeCacheValue(kind, buf);
   if (!full.ok) return full;
   const { ids, scores } = full.value;
@@ -438,8 +435,13 @@ export function decodeRankedEntries(
   };
 }
 
-/** The ids decodeRankedEntries keeps, reused from call to call (it never yields in between). */
+/**
+ * Scratch of decodeRankedEntries, reused from call to call (it never yields in between): the ids
+ * it keeps (never truncated, so its backing store is not reallocated per hit; only the first n
+ * are read, all written by the call reading them) and their count.
+ */
 const keptIds: string[] = [];
+const keptCount = { n: 0 };
 
 /** True when p[at, at + length) is all ASCII. */
 function isAscii(p: Buffer, at: number, length: number): boolean {

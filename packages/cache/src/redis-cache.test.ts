@@ -27,6 +27,7 @@ describe('createRedisCache', () => {
       batchSize: 1000,
       scanCount: 1000,
       closeClient: false,
+      coalesceReads: true,
     });
     expect(Object.isFrozen(DEFAULT_REDIS_CACHE_OPTIONS)).toBe(true);
     expect(createRedisCache({ client: lazyClient(), prefix: '' }).prefix).toBe('');
@@ -41,6 +42,7 @@ describe('createRedisCache', () => {
       { client: lazyClient(), scanCount: 1.5 },
       { client: lazyClient(), prefix: 7 },
       { client: lazyClient(), closeClient: 'yes' },
+      { client: lazyClient(), coalesceReads: 1 },
       { client: lazyClient(), ttl: 5 },
     ];
     for (const options of bad) {
@@ -51,6 +53,79 @@ describe('createRedisCache', () => {
   it('names its Lua scripts by their SHA-1, as EVALSHA expects', () => {
     expect(TRANSACT_SHA).toBe(createHash('sha1').update(TRANSACT_LUA).digest('hex'));
     expect(EXPIRE_SHA).toBe(createHash('sha1').update(EXPIRE_LUA).digest('hex'));
+  });
+});
+
+/** A client that answers GET / MGET from `values` after a macrotask, recording each command's keys. */
+function countingClient(values: Map<string, Buffer>, fail?: (keys: readonly string[]) => boolean) {
+  const commands: string[][] = [];
+  const answer = async <T>(keys: string[], reply: () => T): Promise<T> => {
+    commands.push(keys);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (fail?.(keys)) throw new Error('LOADING Redis is loading the dataset in memory');
+    return reply();
+  };
+  const client = {
+    options: {},
+    getBuffer: (key: string) => answer([key], () => values.get(key) ?? null),
+    mgetBuffer: (keys: string[]) => answer([...keys], () => keys.map((key) => values.get(key) ?? null)),
+    evalsha: async () => 0,
+    scanBuffer: async () => ['0', []],
+    quit: async () => 'OK',
+    status: 'ready',
+  };
+  return { client: client as unknown as Redis, commands };
+}
+
+describe('RedisCache reads', () => {
+  const values = new Map(Array.from({ length: 10 }, (_, i) => [`p:k${i}`, Buffer.from(`v${i}`)] as const));
+
+  it('sends the gets of one tick as MGETs of up to batchSize keys, each answered with its own value', async () => {
+    const { client, commands } = countingClient(values);
+    const store = createRedisCache({ client, prefix: 'p:', batchSize: 4 });
+    const keys = ['k0', 'k1', 'missing', 'k3', 'k4', 'k5', 'k6', 'k7', 'k8'];
+    const got = await Promise.all(keys.map((key) => store.get(key)));
+    expect(got.map((b) => b?.toString() ?? null)).toEqual(['v0', 'v1', null, 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']);
+    // 4 + 4 in MGETs, the ninth alone as a GET.
+    expect(commands).toEqual([['p:k0', 'p:k1', 'p:missing', 'p:k3'], ['p:k4', 'p:k5', 'p:k6', 'p:k7'], ['p:k8']]);
+  });
+
+  it('sends a lone get at once, and each tick its own command', async () => {
+    const { client, commands } = countingClient(values);
+    const store = createRedisCache({ client, prefix: 'p:' });
+    expect((await store.get('k2'))?.toString()).toBe('v2');
+    const first = Promise.all([store.get('k0'), store.get('k1')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = store.get('k3');
+    expect((await first).map(String)).toEqual(['v0', 'v1']);
+    expect(String(await second)).toBe('v3');
+    expect(commands).toEqual([['p:k2'], ['p:k0', 'p:k1'], ['p:k3']]);
+  });
+
+  it('with coalesceReads false, one GET per get', async () => {
+    const { client, commands } = countingClient(values);
+    const store = createRedisCache({ client, prefix: 'p:', coalesceReads: false });
+    await Promise.all([store.get('k0'), store.get('k1')]);
+    expect(commands).toEqual([['p:k0'], ['p:k1']]);
+  });
+
+  it('rejects every read of a failed batch with IO_ERROR, and only those', async () => {
+    const { client } = countingClient(values, (keys) => keys.includes('p:k1'));
+    const store = createRedisCache({ client, prefix: 'p:', batchSize: 2 });
+    const reads = await Promise.allSettled(['k0', 'k1', 'k2', 'k3'].map((key) => store.get(key)));
+    expect(reads.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((reads[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'IO_ERROR' });
+    expect((reads[0] as PromiseRejectedResult).reason.cause.message).toMatch(/LOADING/);
+  });
+
+  it('sends the reads issued before close, and rejects the ones after it', async () => {
+    const { client, commands } = countingClient(values);
+    const store = createRedisCache({ client, prefix: 'p:', closeClient: true });
+    const before = store.get('k4');
+    await store.close();
+    await expect(store.get('k5')).rejects.toMatchObject({ code: 'IO_ERROR', details: { reason: 'closed' } });
+    expect(String(await before)).toBe('v4');
+    expect(commands).toEqual([['p:k4']]);
   });
 });
 

@@ -47,6 +47,11 @@ import type { CooccurrenceModelData } from './commands/train.js';
 /** The warnings of an answer with none (shared: a hit allocates nothing it does not need). */
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
 
+/** The options each read method takes (made once: checkOptions runs on every request). */
+const RECOMMEND_OPTIONS: readonly string[] = Object.freeze(['k', 'filter', 'rules', 'recentItems', 'titles']);
+const TOGETHER_OPTIONS: readonly string[] = Object.freeze(['k', 'titles']);
+const LIST_OPTIONS: readonly string[] = Object.freeze(['category', 'k', 'titles']);
+
 /** The operation named in cache events, per kind read (made once, not per request). */
 const READ_OPERATIONS: Readonly<Record<CacheKind, string>> = Object.freeze({
   recommendations: 'read recommendations',
@@ -203,28 +208,49 @@ export class Engine {
    * @example
    * const list = await engine.recommend('cust-42', { k: 10, filter: { inStock: true } });
    */
-  async recommend(customerId: string, options: EngineRecommendOptions = {}): Promise<EngineList> {
+  recommend(customerId: string, options: EngineRecommendOptions = {}): Promise<EngineList> {
+    // Not async: a cache hit is one promise (#cached's), and bad arguments still reject.
     const where = 'engine/recommend';
-    this.#checkOpen(where);
-    checkIdString(where, 'customerId', customerId);
-    const o = checkOptions(where, options, ['k', 'filter', 'rules', 'recentItems', 'titles']) as EngineRecommendOptions;
-    const k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
-    const shaped = o.filter !== undefined || o.rules !== undefined;
-    if (shaped && this.#attributes === null) {
-      throw invalidArgument(where, 'filter and rules need the catalog (createEngine({ catalog }))', o.filter);
+    let o: EngineRecommendOptions;
+    let k: number;
+    try {
+      this.#checkOpen(where);
+      checkIdString(where, 'customerId', customerId);
+      o = checkOptions(where, options, RECOMMEND_OPTIONS) as EngineRecommendOptions;
+      k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!shaped) {
-      const hit = await this.#read('recommendations', customerId, (bytes) =>
-        decodeRankedEntries('recommendations', bytes, k),
+    const computed = (): Promise<EngineList> => this.#recommendComputed(customerId, o, k);
+    if (o.filter !== undefined || o.rules !== undefined) {
+      if (this.#attributes === null) {
+        return Promise.reject(
+          invalidArgument(where, 'filter and rules need the catalog (createEngine({ catalog }))', o.filter),
+        );
+      }
+      return this.#cached(
+        'recommendations',
+        customerId,
+        k,
+        decodeCacheValue,
+        (value, version) => this.#shape(value, 'cache', version, k, o, []),
+        computed,
       );
-      if (hit !== null) return this.#hit(hit.value, hit.version, o.titles === true);
-    } else {
-      const cached = await this.#read('recommendations', customerId, (bytes) =>
-        decodeCacheValue('recommendations', bytes),
-      );
-      if (cached !== null) return this.#shape(cached.value, 'cache', cached.version, k, o, []);
     }
+    const titles = o.titles === true;
+    return this.#cached(
+      'recommendations',
+      customerId,
+      k,
+      decodeRankedEntries,
+      (entries, version) => this.#hit(entries, version, titles),
+      computed,
+    );
+  }
 
+  /** recommend's answer when the cache has none: from the models, written back when it is the customer's own. */
+  async #recommendComputed(customerId: string, o: EngineRecommendOptions, k: number): Promise<EngineList> {
+    const where = 'engine/recommend';
     const factors = this.#o.models.factors;
     const warnings: string[] = [];
     const depth = Math.max(k, this.#o.depth);
@@ -275,25 +301,39 @@ export class Engine {
    * @example
    * const list = await engine.together(['85123A'], { k: 5 });
    */
-  async together(
+  together(
     itemIds: readonly string[],
     options: { readonly k?: number; readonly titles?: boolean } = {},
   ): Promise<EngineList> {
     const where = 'engine/together';
-    this.#checkOpen(where);
-    if (!Array.isArray(itemIds) || itemIds.length === 0) {
-      throw invalidArgument(where, 'itemIds must be a non-empty array of item ids', itemIds);
+    let k: number;
+    let titles: boolean;
+    try {
+      this.#checkOpen(where);
+      if (!Array.isArray(itemIds) || itemIds.length === 0) {
+        throw invalidArgument(where, 'itemIds must be a non-empty array of item ids', itemIds);
+      }
+      for (const id of itemIds) checkIdString(where, 'itemIds[]', id);
+      const o = checkOptions(where, options, TOGETHER_OPTIONS);
+      k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
+      titles = o.titles === true;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    for (const id of itemIds) checkIdString(where, 'itemIds[]', id);
-    const to = checkOptions(where, options, ['k', 'titles']);
-    const k = checkInteger(where, 'k', to.k ?? 10, 1, 10_000);
-    const shape = { titles: to.titles === true };
-    if (itemIds.length === 1) {
-      const hit = await this.#read('together', itemIds[0] as string, (bytes) =>
-        decodeRankedEntries('together', bytes, k),
-      );
-      if (hit !== null) return this.#hit(hit.value, hit.version, shape.titles);
-    }
+    if (itemIds.length > 1) return this.#togetherComputed(itemIds, k, titles);
+    return this.#cached(
+      'together',
+      itemIds[0] as string,
+      k,
+      decodeRankedEntries,
+      (entries, version) => this.#hit(entries, version, titles),
+      () => this.#togetherComputed(itemIds, k, titles),
+    );
+  }
+
+  /** together's answer when the cache has none (or for a cart): from the co-occurrence model. */
+  async #togetherComputed(itemIds: readonly string[], k: number, titles: boolean): Promise<EngineList> {
+    const where = 'engine/together';
     const warnings: string[] = [];
     const cooccurrence = this.#o.models.cooccurrence;
     if (cooccurrence === undefined) {
@@ -311,7 +351,7 @@ export class Engine {
         : together(cooccurrence.model, known, { k: Math.max(k, this.#o.depth) });
     const ranked = this.#named(list);
     if (itemIds.length === 1 && known.length === 1) await this.#writeBack('together', itemIds[0] as string, ranked);
-    return this.#shape(ranked, 'cooccurrence', null, k, shape, warnings);
+    return this.#shape(ranked, 'cooccurrence', null, k, { titles }, warnings);
   }
 
   /**
@@ -322,32 +362,49 @@ export class Engine {
    * @example
    * const shelf = await engine.list('top-rated', { category: 'Home > Lighting', k: 12 });
    */
-  async list(
+  list(
     name: string,
     options: { readonly category?: string; readonly k?: number; readonly titles?: boolean } = {},
   ): Promise<EngineList> {
     const where = 'engine/list';
-    this.#checkOpen(where);
-    checkIdString(where, 'name', name);
-    const o = checkOptions(where, options, ['category', 'k', 'titles']);
-    const shape = { titles: o.titles === true };
-    if (o.category !== undefined) checkIdString(where, 'category', o.category);
-    const k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
-    const id: ListId = o.category === undefined ? { name } : { name, category: o.category as string };
-    const hit = await this.#read('list', id, (bytes) => decodeRankedEntries('list', bytes, k));
-    if (hit !== null) return this.#hit(hit.value, hit.version, shape.titles);
+    let id: ListId;
+    let k: number;
+    let titles: boolean;
+    try {
+      this.#checkOpen(where);
+      checkIdString(where, 'name', name);
+      const o = checkOptions(where, options, LIST_OPTIONS);
+      if (o.category !== undefined) checkIdString(where, 'category', o.category);
+      k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
+      titles = o.titles === true;
+      id = o.category === undefined ? { name } : { name, category: o.category as string };
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#cached(
+      'list',
+      id,
+      k,
+      decodeRankedEntries,
+      (entries, version) => this.#hit(entries, version, titles),
+      async () => this.#listComputed(id, k, titles),
+    );
+  }
+
+  /** list's answer when nothing is published: the best sellers from the factor model's popularity. */
+  #listComputed({ name, category }: ListId, k: number, titles: boolean): EngineList {
     const factors = this.#o.models.factors;
-    if (name === 'best-sellers' && o.category === undefined && factors !== undefined) {
+    if (name === 'best-sellers' && category === undefined && factors !== undefined) {
       const [list] = recommendItems({ ...factors.model, userFactors: new Float32Array(0) }, Int32Array.of(0), {
         k,
         fallback: factors.popularity,
       });
-      return this.#shape(this.#named(list), 'popular', null, k, shape, []);
+      return this.#shape(this.#named(list), 'popular', null, k, { titles }, []);
     }
     throw new EncoreError(
       ErrorCode.UNKNOWN_ID,
-      `${where}: list '${name}'${o.category === undefined ? '' : ` of category '${o.category}'`} is not published`,
-      { value: id },
+      `engine/list: list '${name}'${category === undefined ? '' : ` of category '${category}'`} is not published`,
+      { value: { name, ...(category === undefined ? {} : { category }) } },
     );
   }
 
@@ -399,43 +456,84 @@ export class Engine {
   }
 
   /**
-   * A cached value of the current version decoded by `decode`, or null (a miss, or the cache
-   * failing / slow / skipped). Promise callbacks, not async functions: this is every hit's path,
-   * and each async layer is a measurable share of it.
+   * The cached answer, else `miss()`'s. Resolves `hit(value, version)` when the current version
+   * holds a value for (kind, id) that `decode` accepts; else `miss()`: no value, a value that does
+   * not decode (reported as 'cache-miss'), or the cache failing, slow or skipped (reported as
+   * #guard does). The pointer is looked up once per `pointerTtlMs`; otherwise a hit is one store
+   * read and one promise of the engine's own, with no async layers: this is every cached answer.
    */
-  #read<K extends CacheKind, T>(
+  #cached<K extends CacheKind, T, R>(
     kind: K,
     id: CacheIds[K],
-    decode: (bytes: Buffer) => CacheDecoded<T>,
-  ): Promise<{ value: T; version: number } | null> {
+    limit: number,
+    decode: (kind: K, bytes: Buffer, limit: number) => CacheDecoded<T>,
+    hit: (value: T, version: number) => R,
+    miss: () => Promise<R>,
+  ): Promise<R> {
     const fresh = this.#pointer;
     if (fresh !== null && this.#o.now() - fresh.at < this.#o.pointerTtlMs) {
-      return fresh.version === null ? Promise.resolve(null) : this.#readAt(fresh.version, kind, id, decode);
+      return fresh.version === null ? miss() : this.#cachedAt(fresh.version, kind, id, limit, decode, hit, miss);
     }
     return this.#guard('pointer', () => this.#version()).then((version) =>
-      version === undefined || version === null ? null : this.#readAt(version, kind, id, decode),
+      version === undefined || version === null ? miss() : this.#cachedAt(version, kind, id, limit, decode, hit, miss),
     );
   }
 
-  /** #read with the version known: one store read of a key built from keys made once. */
-  #readAt<K extends CacheKind, T>(
+  /** #cached with the version known: one store read, under the timeout, settling one promise. */
+  #cachedAt<K extends CacheKind, T, R>(
     version: number,
     kind: K,
     id: CacheIds[K],
-    decode: (bytes: Buffer) => CacheDecoded<T>,
-  ): Promise<{ value: T; version: number } | null> {
+    limit: number,
+    decode: (kind: K, bytes: Buffer, limit: number) => CacheDecoded<T>,
+    hit: (value: T, version: number) => R,
+    miss: () => Promise<R>,
+  ): Promise<R> {
+    if (this.#o.now() < this.#skipUntil) return miss();
+    const operation = READ_OPERATIONS[kind];
     const key = this.#keys.value(version, kind, id);
-    return this.#guard(READ_OPERATIONS[kind], () => this.#o.cache.get(key)).then((bytes) => {
-      if (bytes === undefined) return null;
-      const decoded = bytes === null ? null : decode(bytes);
-      if (decoded?.ok === true) return { value: decoded.value, version };
-      this.#o.onEvent({
-        type: 'cache-miss',
-        kind,
-        id: typeof id === 'string' ? id : JSON.stringify(id),
-        reason: decoded === null ? 'absent' : decoded.reason,
-      });
-      return null;
+    return new Promise<R>((resolve, reject) => {
+      // Whichever comes first, the store's answer or the timeout, settles; the other is ignored.
+      let settled = false;
+      const failed = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        try {
+          this.#failed(operation, error);
+          resolve(miss());
+        } catch (thrown) {
+          reject(thrown);
+        }
+      };
+      const timer = setTimeout(() => failed(this.#timeout(operation)), this.#o.cacheTimeoutMs);
+      const answered = (bytes: Buffer | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        try {
+          this.#answered(operation);
+          const decoded = bytes === null ? null : decode(kind, bytes, limit);
+          if (decoded?.ok === true) {
+            resolve(hit(decoded.value, version));
+            return;
+          }
+          this.#o.onEvent({
+            type: 'cache-miss',
+            kind,
+            id: typeof id === 'string' ? id : JSON.stringify(id),
+            reason: decoded === null ? 'absent' : decoded.reason,
+          });
+          resolve(miss());
+        } catch (thrown) {
+          reject(thrown);
+        }
+      };
+      try {
+        this.#o.cache.get(key).then(answered, failed);
+      } catch (error) {
+        failed(error); // a store that throws instead of rejecting
+      }
     });
   }
 
@@ -451,7 +549,7 @@ export class Engine {
     return { items, source: 'cache', version, warnings: NO_WARNINGS };
   }
 
-  /** Looks the pointer up in the store (#read reuses a fresh one without calling this). */
+  /** Looks the pointer up in the store (#cached reuses a fresh one without calling this). */
   async #version(): Promise<number | null> {
     const now = this.#o.now();
     const version = await currentVersion(this.#o.cache, this.#o.namespace);
@@ -474,27 +572,42 @@ export class Engine {
    */
   #guard<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
     if (this.#o.now() < this.#skipUntil) return Promise.resolve(undefined);
-    // Plain promise callbacks rather than an async function: one promise fewer on every hit.
     return this.#withDeadline(operation, call).then(
       (value) => {
-        if (this.#failing) {
-          this.#failing = false;
-          this.#o.onEvent({ type: 'cache-recovered', operation });
-        }
+        this.#answered(operation);
         return value;
       },
       (error: unknown) => {
-        this.#failing = true;
-        this.#skipUntil = this.#o.now() + this.#o.retryAfterMs;
-        this.#o.onEvent({
-          type: 'cache-error',
-          operation,
-          error: error instanceof Error ? error : new Error(String(error)),
-        });
-        if (this.#o.cacheErrors === 'throw') throw error;
+        this.#failed(operation, error);
         return undefined;
       },
     );
+  }
+
+  /** The cache answered: reports a recovery when it was failing. */
+  #answered(operation: string): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#o.onEvent({ type: 'cache-recovered', operation });
+  }
+
+  /**
+   * The cache failed or timed out: reports it and skips the cache for `retryAfterMs`; throws the
+   * error again under cacheErrors 'throw'.
+   */
+  #failed(operation: string, error: unknown): void {
+    this.#failing = true;
+    this.#skipUntil = this.#o.now() + this.#o.retryAfterMs;
+    this.#o.onEvent({
+      type: 'cache-error',
+      operation,
+      error: error instanceof Error ? error : new Error(String(error)),
+    });
+    if (this.#o.cacheErrors === 'throw') throw error;
+  }
+
+  #timeout(operation: string): EncoreError {
+    return new EncoreError(ErrorCode.IO_ERROR, `engine: cache ${operation} took over ${this.#o.cacheTimeoutMs} ms`);
   }
 
   /**
@@ -503,23 +616,19 @@ export class Engine {
    */
   #withDeadline<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new EncoreError(ErrorCode.IO_ERROR, `engine: cache ${operation} took over ${this.#o.cacheTimeoutMs} ms`),
-          ),
-        this.#o.cacheTimeoutMs,
-      );
-      call().then(
-        (value) => {
+      const timer = setTimeout(() => reject(this.#timeout(operation)), this.#o.cacheTimeoutMs);
+      const failed = (error: unknown): void => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      try {
+        call().then((value) => {
           clearTimeout(timer);
           resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
+        }, failed);
+      } catch (error) {
+        failed(error);
+      }
     });
   }
 
