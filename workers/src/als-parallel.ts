@@ -10,6 +10,7 @@ import {
   DEFAULT_ALS_PARAMS,
   type FactorRecommender,
   fitAls,
+  type PreparedAlsFit,
   prepareAlsFit,
   resolveAlsParams,
   toRecommender,
@@ -97,20 +98,47 @@ export async function fitAlsParallel(
   if (2 * iterations * parts >= 2 ** 31) {
     throw invalidArgument(where, 'iterations × threads is too large for one fit (tickets are int32)', resolved);
   }
+  const { signal } = options;
+  // Filled by runFit once the tasks are on their way: thread wake-up overlaps the filling.
+  const fit = prepareAlsFit(matrix, resolved, { slots: threads, shared: true, deferFill: true });
+  try {
+    signal?.throwIfAborted();
+    if (iterations === 0) {
+      fit.fill();
+      return fit.model([]);
+    }
+    const pool = options.pool ?? (await createWorkerPool({ threads }));
+    try {
+      return await runFit(fit, pool, threads, parts, options);
+    } finally {
+      if (options.pool === undefined) await pool.close();
+    }
+  } finally {
+    // Every task has settled (runFit waits for them): no thread reads the fit's memory any more.
+    fit.release();
+  }
+}
+
+/** fitAlsParallel once the fit is laid out: one task per thread, until the last half or a failure. */
+async function runFit(
+  fit: PreparedAlsFit,
+  pool: WorkerPool,
+  threads: number,
+  parts: number,
+  options: AlsParallelFitOptions,
+): Promise<AlsModel> {
+  const where = 'workers/fitAlsParallel';
   const { signal, onIteration, onProgress } = options;
-  const fit = prepareAlsFit(matrix, resolved, { slots: threads, shared: true });
   const { layout } = fit;
-  signal?.throwIfAborted();
-  if (iterations === 0) return fit.model([]);
-  const pool = options.pool ?? (await createWorkerPool({ threads }));
+  const { iterations } = layout;
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
   const ends = new Float64Array(new SharedArrayBuffer(8 * iterations));
   const cuts: [Int32Array, Int32Array] = [balancedRanges(layout.user, parts), balancedRanges(layout.item, parts)];
   const stop = (): void => void endFit(control, STOPPED);
   signal?.addEventListener('abort', stop);
   let failure: unknown = null;
-  const started = performance.timeOrigin + performance.now();
-  Atomics.store(control, PUBLISHED, 1);
+  // Generation 0 is published once the layout is filled, below: the tasks start meanwhile (a
+  // message to each pool thread and its wake-up, 1-6 ms here) and wait for it.
   const tasks = Array.from({ length: threads }, (_, slot) =>
     pool.run({ kind: 'als-fit', control, layout, cuts, parts, slot, ends }).then(
       (result) => {
@@ -132,6 +160,10 @@ export async function fitAlsParallel(
     ),
   );
   try {
+    fit.fill();
+    const started = performance.timeOrigin + performance.now();
+    Atomics.add(control, PUBLISHED, 1);
+    Atomics.notify(control, PUBLISHED);
     const history: AlsIteration[] = [];
     for (;;) {
       // EVENTS first: whatever happens after this read changes it, and the wait below returns at once.
@@ -162,7 +194,6 @@ export async function fitAlsParallel(
     // Stops the threads when the fit ends here (DIVERGED, abort, a throwing callback).
     endFit(control, STOPPED);
     await Promise.all(tasks);
-    if (options.pool === undefined) await pool.close();
   }
 }
 

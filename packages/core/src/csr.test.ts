@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Coo, columnCounts, cooToCsr, csrToCoo, rowView, transposeCsr } from './csr.js';
+import { type Coo, columnCounts, cooToCsr, csrToCoo, rowView, transposeCsr, transposeCsrInto } from './csr.js';
 import { ErrorCode } from './errors.js';
 import { createRng } from './rng.js';
 
@@ -131,6 +131,33 @@ describe('transposeCsr / csrToCoo / columnCounts', () => {
       ...plain.data,
       ...plain.times!,
     ]);
+  });
+
+  it('transposeCsrInto writes the transpose into the given arrays, and refuses ones of the wrong size or not zeroed', () => {
+    const m = cooToCsr(
+      coo(3, 4, [
+        [0, 1, 1],
+        [0, 3, 2],
+        [2, 1, 3],
+        [1, 0, 4],
+      ]),
+    );
+    const out = { indptr: new Int32Array(5), indices: new Int32Array(4), data: new Float32Array(4), times: null };
+    const t = transposeCsrInto(m, out);
+    expect(t.indptr).toBe(out.indptr);
+    const plain = transposeCsr(m);
+    expect([...t.indptr, ...t.indices, ...t.data]).toEqual([...plain.indptr, ...plain.indices, ...plain.data]);
+    expect({ rows: t.rows, cols: t.cols }).toEqual({ rows: 4, cols: 3 });
+    const bad = [
+      { ...out, indptr: new Int32Array(4) },
+      { ...out, indices: new Int32Array(3) },
+      { ...out, data: new Float32Array(5) },
+      { ...out, times: new Float64Array(4) },
+      { ...out, indptr: Int32Array.of(0, 0, 1, 0, 0) },
+    ];
+    for (const o of bad) {
+      expect(() => transposeCsrInto(m, o)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    }
   });
 
   it('rowView rejects a bad row', () => {

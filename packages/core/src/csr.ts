@@ -150,15 +150,42 @@ const ORDINARY_ALLOCATOR: CsrAllocator = Object.freeze({
  * made by `allocate` (ordinary typed arrays by default; they must come zero-filled).
  */
 export function transposeCsr(csr: Csr, allocate: CsrAllocator = ORDINARY_ALLOCATOR): Csr {
+  const nnz = csr.indices.length;
+  return transposeCsrInto(csr, {
+    indptr: allocate.int32(csr.cols + 1),
+    indices: allocate.int32(nnz),
+    data: allocate.float32(nnz),
+    times: csr.times === null ? null : allocate.float64(nnz),
+  });
+}
+
+/**
+ * The transpose of `csr` written into arrays the caller made (and may have handed out already,
+ * e.g. to worker threads): `out.indptr` of cols + 1 zeros, `out.indices` and `out.data` of nnz,
+ * `out.times` of nnz when `csr` has times (else null). Returns the transpose over those arrays.
+ * Throws INVALID_ARGUMENT when an array has the wrong length or `out.indptr` is not zero-filled.
+ */
+export function transposeCsrInto(csr: Csr, out: Pick<Csr, 'indptr' | 'indices' | 'data' | 'times'>): Csr {
+  const where = 'core/transposeCsrInto';
   const { rows, cols, indptr, indices, data, times } = csr;
   const nnz = indices.length;
-  const tIndptr = allocate.int32(cols + 1);
+  const { indptr: tIndptr, indices: tIndices, data: tData, times: tTimes } = out;
+  if (tIndptr.length !== cols + 1 || tIndices.length !== nnz || tData.length !== nnz) {
+    throw invalidArgument(where, `out needs indptr of ${cols + 1} and indices, data of ${nnz} entries`, {
+      indptr: tIndptr.length,
+      indices: tIndices.length,
+      data: tData.length,
+    });
+  }
+  if ((times === null) !== (tTimes === null) || (tTimes !== null && tTimes.length !== nnz)) {
+    throw invalidArgument(where, `out.times must be ${times === null ? 'null' : `of ${nnz} entries`}`, tTimes?.length);
+  }
+  for (let c = 0; c <= cols; c++) {
+    if (tIndptr[c] !== 0) throw invalidArgument(where, 'out.indptr must be zero-filled', c);
+  }
   for (let k = 0; k < nnz; k++) tIndptr[indices[k]! + 1]!++;
   for (let c = 0; c < cols; c++) tIndptr[c + 1]! += tIndptr[c]!;
   const fill = tIndptr.slice(0, cols);
-  const tIndices = allocate.int32(nnz);
-  const tData = allocate.float32(nnz);
-  const tTimes = times === null ? null : allocate.float64(nnz);
   for (let r = 0; r < rows; r++) {
     for (let k = indptr[r] as number, end = indptr[r + 1] as number; k < end; k++) {
       const p = fill[indices[k]!]!++;

@@ -11,6 +11,7 @@ export {
   rowLength,
   rowView,
   transposeCsr,
+  transposeCsrInto,
 } from './csr.js';
 export { EncoreError, ErrorCode, invalidArgument, isEncoreError } from './errors.js';
 export {

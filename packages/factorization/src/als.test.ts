@@ -1,10 +1,18 @@
 import { type Coo, type Csr, cooToCsr, createRng, ErrorCode, isEncoreError } from '@encore/core';
 import { describe, expect, it } from 'vitest';
-import { als, DEFAULT_ALS_PARAMS, fitAls, recalculateItem, recalculateUser } from './als.js';
+import {
+  als,
+  DEFAULT_ALS_PARAMS,
+  fitAls,
+  prepareAlsFit,
+  recalculateItem,
+  recalculateUser,
+  resolveAlsParams,
+} from './als.js';
 import { ALS_ROW_BLOCK, type AlsHalf, type AlsKernel, alsSolveRows, gramOf, sumGramPartials } from './als-kernel.js';
 import { recommendItems, similarItems } from './factor-model.js';
 import { alsScratchFloats, alsWasmUnavailableReason, gramRowsWasm } from './internal/als-wasm.js';
-import { WasmArena } from './internal/wasm.js';
+import { KEEP_ARENA_BYTES, WasmArena } from './internal/wasm.js';
 
 /** The WebAssembly kernel must be built for these tests (npm test builds first); say so if not. */
 const wasmMissing = alsWasmUnavailableReason();
@@ -254,6 +262,20 @@ describe('fitAls', () => {
     expect(c.itemFactors).not.toEqual(a.itemFactors);
   });
 
+  it('gives the same bits in memory an earlier fit used (zeroed again) as in fresh memory', () => {
+    const small = plantedMatrix(90, 40, 3, 8, 4);
+    // Fresh: the idle arena, if any, is held by a fit laid out and never run.
+    const held = prepareAlsFit(small, resolveAlsParams('test', { ...SMALL, kernel: 'wasm' }));
+    const fresh = fitAls(small, { ...SMALL, kernel: 'wasm' });
+    held.release();
+    // Reused after a bigger fit left its factors and partials all over the memory.
+    fitAls(matrix, { ...SMALL, kernel: 'wasm', seed: 9 });
+    const reused = fitAls(small, { ...SMALL, kernel: 'wasm' });
+    expect(reused.userFactors).toEqual(fresh.userFactors);
+    expect(reused.itemFactors).toEqual(fresh.itemFactors);
+    expect(reused.history.map((h) => h.loss)).toEqual(fresh.history.map((h) => h.loss));
+  });
+
   it('reports a loss per iteration that decreases', () => {
     const seen: number[] = [];
     const model = fitAls(matrix, SMALL, { onIteration: (it) => seen.push(it.loss) });
@@ -325,6 +347,29 @@ describe('fitAls', () => {
     expect(lists.map((l) => l.ids.length)).toEqual([5, 5, 0, 0]);
     for (const id of lists[0]!.ids) expect(Array.from(matrix.indices.subarray(0, matrix.indptr[1]))).not.toContain(id);
     await expect(als.fit(matrix, { alpha: -1 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+});
+
+describe('WasmArena.take / release', () => {
+  it('hands a released arena out again, every array zeroed, and keeps none over KEEP_ARENA_BYTES', () => {
+    const first = WasmArena.take();
+    const a = first.float32(1000);
+    const b = first.float64(300);
+    a.fill(7);
+    b.fill(-1);
+    first.release();
+    const second = WasmArena.take();
+    expect(second).toBe(first);
+    const c = second.int32(1500); // spans what a and b held
+    const d = second.float32(200);
+    expect(c.every((v) => v === 0)).toBe(true);
+    expect(d.every((v) => v === 0)).toBe(true);
+    expect(WasmArena.take()).not.toBe(second); // taken: the next fit gets its own
+    second.release();
+    const big = WasmArena.take();
+    big.float64(KEEP_ARENA_BYTES / 8 + 1);
+    big.release();
+    expect(WasmArena.take()).not.toBe(big);
   });
 });
 

@@ -12,7 +12,7 @@ import {
   ErrorCode,
   type FitContext,
   invalidArgument,
-  transposeCsr,
+  transposeCsrInto,
 } from '@encore/core';
 import {
   ALS_KERNELS,
@@ -130,6 +130,12 @@ export interface AlsFitPlan {
   readonly slots: number;
   /** The 'js' kernel's arrays on SharedArrayBuffers (for workers); the 'wasm' kernel's always are. */
   readonly shared: boolean;
+  /**
+   * Lay the arrays out (zeroed) and leave writing the starting point to {@link PreparedAlsFit.fill}
+   * (default false: prepareAlsFit fills them): a parallel driver hands the layout to its threads
+   * first, so their start-up overlaps the filling.
+   */
+  readonly deferFill?: boolean;
 }
 
 /**
@@ -165,8 +171,20 @@ export interface PreparedAlsFit {
   readonly layout: AlsFitLayout;
   /** The kernel the halves will run ('wasm' or 'js'). */
   readonly kernel: AlsKernel;
+  /**
+   * Writes the starting point into the layout: the matrix and its transpose, the initial factors
+   * (uniform in [0, 0.01) from the seed), the first YᵀY. Done by prepareAlsFit unless
+   * `plan.deferFill`; then the caller calls it once, before any half is solved.
+   */
+  fill(): void;
   /** The model of the factors as they stand, copied out of the fit's memory, with this history. */
   model(history: readonly AlsIteration[]): AlsModel;
+  /**
+   * Hands the fit's memory back for the next fit in this thread to reuse (the WebAssembly kernel's
+   * arena; nothing to do for 'js'). Call it once, after the last `model()` and once no thread
+   * reads the layout: its arrays are handed out again.
+   */
+  release(): void;
 }
 
 /**
@@ -188,44 +206,35 @@ export function prepareAlsFit(
 ): PreparedAlsFit {
   const where = 'factorization/fitAls';
   checkCsr(where, 'matrix', matrix, true);
-  const { factors: f, iterations, regularization, alpha } = params;
   const kernel = resolveAlsKernel(where, params.kernel, params.solver);
-  const arena = kernel === 'wasm' ? new WasmArena() : null;
+  const arena = kernel === 'wasm' ? WasmArena.take() : null;
+  try {
+    return layOut(matrix, params, plan, kernel, arena);
+  } catch (error) {
+    arena?.release();
+    throw error;
+  }
+}
+
+/** prepareAlsFit once the matrix is checked and the memory chosen. */
+function layOut(
+  matrix: Csr,
+  params: Readonly<AlsParams>,
+  plan: AlsFitPlan,
+  kernel: AlsKernel,
+  arena: WasmArena | null,
+): PreparedAlsFit {
+  const { factors: f, iterations, regularization, alpha } = params;
   const memory: AlsMemory = arena ?? (plan.shared ? SHARED_MEMORY : ORDINARY_MEMORY);
   const users = matrix.rows;
   const items = matrix.cols;
+  const nnz = matrix.indices.length;
   const binary = params.affinity === 'binary';
-  const share = <T extends Int32Array | Float32Array>(src: T, make: (n: number) => T): T => {
-    const out = make(src.length);
-    out.set(src);
-    return out;
-  };
-  const userSide = {
-    indptr: share(matrix.indptr, memory.int32),
-    indices: share(matrix.indices, memory.int32),
-    data: share(matrix.data, memory.float32),
-  };
-  // Transposed straight into the fit's memory (fresh pages are dear: no copy of a copy).
-  const byItem = transposeCsr({ ...matrix, times: null }, memory);
-  const itemSide = { indptr: byItem.indptr, indices: byItem.indices, data: byItem.data };
+  // Every array first, zeroed; filled below or by the caller (plan.deferFill).
+  const userSide = { indptr: memory.int32(users + 1), indices: memory.int32(nnz), data: memory.float32(nnz) };
+  const itemSide = { indptr: memory.int32(items + 1), indices: memory.int32(nnz), data: memory.float32(nnz) };
   const userFactors = memory.float32(users * f);
   const itemFactors = memory.float32(items * f);
-  const rng = createRng(params.seed);
-  for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.next() * INIT_SCALE;
-  for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.next() * INIT_SCALE;
-
-  // Normaliser of implicit's loss: Σ c over positive entries + the pairs with no positive entry.
-  let confidence = 0;
-  let positives = 0;
-  for (let k = 0; k < matrix.data.length; k++) {
-    const r = matrix.data[k] as number;
-    if (r > 0) {
-      confidence += 1 + alpha * (binary ? 1 : r);
-      positives++;
-    }
-  }
-  const normaliser = confidence + users * items - positives;
-
   const userBlockRows = alsBlockRows(users);
   const itemBlockRows = alsBlockRows(items);
   const userBlocks = Math.ceil(users / userBlockRows);
@@ -234,13 +243,19 @@ export function prepareAlsFit(
   const userGram = memory.float64(f * f);
   const scratch = arena?.float32(plan.slots * alsScratchFloats(f)) ?? null;
   const itemPartials = memory.float64(itemBlocks * f * f);
-  // The first YᵀY, summed as a solve pass would report it (in the kernel's own arithmetic).
-  if (arena !== null && scratch !== null) {
-    gramRowsWasm(arena.memory, itemFactors, items, f, itemBlockRows, itemPartials, scratch);
-    sumGramPartials(itemPartials, itemBlocks, f, itemGram);
-  } else {
-    itemGram.set(gramOf(itemFactors, items, f));
+
+  // Normaliser of implicit's loss: Σ c over positive entries + the pairs with no positive entry.
+  let confidence = 0;
+  let positives = 0;
+  for (let k = 0; k < nnz; k++) {
+    const r = matrix.data[k] as number;
+    if (r > 0) {
+      confidence += 1 + alpha * (binary ? 1 : r);
+      positives++;
+    }
   }
+  const normaliser = confidence + users * items - positives;
+
   const common = {
     factors: f,
     regularization,
@@ -279,9 +294,30 @@ export function prepareAlsFit(
     normaliser,
     losses: memory.float64(Math.max(1, iterations)),
   };
+  let filled = false;
+  const fill = (): void => {
+    if (filled) throw new Error('factorization: an ALS fit is filled once');
+    filled = true;
+    userSide.indptr.set(matrix.indptr);
+    userSide.indices.set(matrix.indices);
+    userSide.data.set(matrix.data);
+    transposeCsrInto({ ...matrix, times: null }, { ...itemSide, times: null });
+    const rng = createRng(params.seed);
+    for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.next() * INIT_SCALE;
+    for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.next() * INIT_SCALE;
+    // The first YᵀY, summed as a solve pass would report it (in the kernel's own arithmetic).
+    if (arena !== null && scratch !== null) {
+      gramRowsWasm(arena.memory, itemFactors, items, f, itemBlockRows, itemPartials, scratch);
+      sumGramPartials(itemPartials, itemBlocks, f, itemGram);
+    } else {
+      itemGram.set(gramOf(itemFactors, items, f));
+    }
+  };
+  if (plan.deferFill !== true) fill();
   return {
     layout,
     kernel,
+    fill,
     // Factors leave the arena (so its memory can go) as ordinary arrays.
     model: (history) =>
       Object.freeze({
@@ -295,6 +331,7 @@ export function prepareAlsFit(
         itemFactors: arena === null && !plan.shared ? itemFactors : itemFactors.slice(),
         history: Object.freeze([...history]),
       }),
+    release: () => arena?.release(),
   };
 }
 
@@ -347,24 +384,29 @@ export function fitAls(matrix: Csr, params: Partial<AlsParams> = {}, options: Al
     );
   }
   const fit = prepareAlsFit(matrix, resolved);
-  const { layout } = fit;
-  const { user, item, losses } = layout;
-  const { signal, onProgress, onIteration } = options;
-  const history: AlsIteration[] = [];
-  for (let iteration = 0; iteration < resolved.iterations; iteration++) {
-    const start = performance.now();
-    signal?.throwIfAborted();
-    alsSolveRows(user, 0, user.rows);
-    finishAlsHalf(layout, 'user', iteration);
-    signal?.throwIfAborted();
-    alsSolveRows(item, 0, item.rows);
-    finishAlsHalf(layout, 'item', iteration);
-    const report = alsIterationReport(iteration + 1, losses[iteration] as number, (performance.now() - start) / 1000);
-    history.push(report);
-    onIteration?.(report);
-    onProgress?.((iteration + 1) / resolved.iterations, `iteration ${iteration + 1}/${resolved.iterations}`);
+  try {
+    const { layout } = fit;
+    const { user, item, losses } = layout;
+    const { signal, onProgress, onIteration } = options;
+    const history: AlsIteration[] = [];
+    for (let iteration = 0; iteration < resolved.iterations; iteration++) {
+      const start = performance.now();
+      signal?.throwIfAborted();
+      alsSolveRows(user, 0, user.rows);
+      finishAlsHalf(layout, 'user', iteration);
+      signal?.throwIfAborted();
+      alsSolveRows(item, 0, item.rows);
+      finishAlsHalf(layout, 'item', iteration);
+      const seconds = (performance.now() - start) / 1000;
+      const report = alsIterationReport(iteration + 1, losses[iteration] as number, seconds);
+      history.push(report);
+      onIteration?.(report);
+      onProgress?.((iteration + 1) / resolved.iterations, `iteration ${iteration + 1}/${resolved.iterations}`);
+    }
+    return fit.model(history);
+  } finally {
+    fit.release();
   }
-  return fit.model(history);
 }
 
 /**

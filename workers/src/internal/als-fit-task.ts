@@ -13,8 +13,9 @@
  *   is in the hands of a running thread: no thread waits on one that has not started.
  * - DONE counts finished ranges over the whole fit. The thread that brings it to (g + 1)·parts
  *   finishes generation g (`finishAlsHalf`: the Gramian reduction, after an item half the loss
- *   and the iteration's end time) and publishes g + 1 by incrementing PUBLISHED, which the fit
- *   set to 1 (generation 0) before starting the tasks.
+ *   and the iteration's end time) and publishes g + 1 by incrementing PUBLISHED. The fit itself
+ *   publishes generation 0 (PUBLISHED 0 → 1) once it has filled the layout, after starting the
+ *   tasks, which wait for it as for any generation.
  * - ITERATIONS counts finished iterations; STATE leaves RUNNING when the last generation is
  *   finished (FINISHED), a thread meets an error (FAILED) or the fit is stopped (STOPPED). Each
  *   of these bumps EVENTS afterwards, which the calling thread waits on; a change of STATE also

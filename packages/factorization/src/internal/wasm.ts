@@ -100,11 +100,38 @@ export function instantiateOver(
 /**
  * A bump allocator over a shared, growable WebAssembly memory: the arrays of one ALS fit. Arrays
  * are 16-byte aligned (one SIMD lane group); offset 0 is never handed out. Views made before the
- * memory grows stay valid (a shared memory never moves).
+ * memory grows stay valid (a shared memory never moves). Every array starts zeroed, as in fresh
+ * memory, including in an arena used again ({@link WasmArena.take}).
  */
 export class WasmArena {
   readonly memory: WasmMemory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   #top = 16;
+  /** The end of what earlier users of this memory wrote: handed out again, it is zeroed first. */
+  #dirty = 0;
+
+  /**
+   * An arena for a fit: the one the last fit gave back ({@link release}), when there is one, else
+   * a new one. A memory used again is memory the kernel has already touched: on a VM where the
+   * first write to a page costs ~12 µs (3 ms per MB), that is most of a small fit's set-up, and
+   * every thread keeps its kernel instance over it.
+   */
+  static take(): WasmArena {
+    const arena = idleArena;
+    if (arena === null) return new WasmArena();
+    idleArena = null;
+    return arena;
+  }
+
+  /**
+   * Gives the arena back for the next {@link take}, once nothing reads its arrays any more (the
+   * fit's results copied out, its threads done). One arena of at most {@link KEEP_ARENA_BYTES} is
+   * kept per thread; a bigger one is left to the garbage collector.
+   */
+  release(): void {
+    this.#dirty = Math.max(this.#dirty, this.#top);
+    this.#top = 16;
+    if (this.memory.buffer.byteLength <= KEEP_ARENA_BYTES) idleArena = this;
+  }
 
   #allocate(bytes: number): number {
     const at = (this.#top + 15) & ~15;
@@ -117,6 +144,7 @@ export class WasmArena {
       }
       this.memory.grow(pages);
     }
+    if (at < this.#dirty) new Uint8Array(this.memory.buffer, at, Math.min(top, this.#dirty) - at).fill(0);
     this.#top = top;
     return at;
   }
@@ -138,3 +166,9 @@ export class WasmArena {
     return new Int32Array(this.memory.buffer, at, length);
   };
 }
+
+/** The largest arena kept for the next fit after {@link WasmArena.release} (64 MiB). */
+export const KEEP_ARENA_BYTES = 64 << 20;
+
+/** The arena the last fit released, for the next one to take. */
+let idleArena: WasmArena | null = null;
