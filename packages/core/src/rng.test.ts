@@ -36,6 +36,22 @@ describe('createRng', () => {
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
+  it('fill gives what a loop of next() gives, and leaves the generator where that loop would', () => {
+    for (const [Type, scale] of [
+      [Float32Array, 0.01],
+      [Float64Array, 3],
+    ] as const) {
+      const looped = createRng(11);
+      const filled = createRng(11);
+      const expected = new Type(1001);
+      for (let k = 0; k < expected.length; k++) expected[k] = looped.next() * scale;
+      const got = new Type(1001);
+      filled.fill(got, scale);
+      expect(got).toEqual(expected);
+      expect([filled.uint32(), filled.next()]).toEqual([looped.uint32(), looped.next()]);
+    }
+  });
+
   it('rejects a non-finite seed', () => {
     expect(() => createRng(Number.NaN)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
   });

@@ -303,8 +303,8 @@ function layOut(
     userSide.data.set(matrix.data);
     transposeCsrInto({ ...matrix, times: null }, { ...itemSide, times: null });
     const rng = createRng(params.seed);
-    for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.next() * INIT_SCALE;
-    for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.next() * INIT_SCALE;
+    rng.fill(userFactors, INIT_SCALE);
+    rng.fill(itemFactors, INIT_SCALE);
     // The first YᵀY, summed as a solve pass would report it (in the kernel's own arithmetic).
     if (arena !== null && scratch !== null) {
       gramRowsWasm(arena.memory, itemFactors, items, f, itemBlockRows, itemPartials, scratch);
