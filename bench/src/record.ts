@@ -29,6 +29,10 @@ export interface SuiteRecord {
   readonly dirty: boolean;
   readonly machine: { readonly cpu: string; readonly threads: number; readonly memoryGb: number };
   readonly node: string;
+  /** Flags node ran with (`process.execArgv`, NODE_OPTIONS aside): a V8 flag such as --max-semi-space-size changes GC-bound figures. */
+  readonly nodeFlags: readonly string[];
+  /** NODE_OPTIONS, when set. */
+  readonly nodeOptions: string | null;
   /** The tfjs backend that ran, where a suite uses tfjs; null otherwise. */
   readonly tfjsBackend: string | null;
   readonly peakRssMb: number;
@@ -57,6 +61,8 @@ export function writeRecord(suite: string, figures: readonly Figure[], tfjsBacke
       memoryGb: Math.round(totalmem() / 2 ** 30),
     },
     node: process.version,
+    nodeFlags: process.execArgv,
+    nodeOptions: process.env.NODE_OPTIONS ?? null,
     tfjsBackend,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     figures,

@@ -220,6 +220,29 @@ describe('cache value envelope', () => {
     );
   });
 
+  it('decodes the very ids written, over many lists of ids that are prefixes of one another', () => {
+    const rng = createRng(8);
+    // 70,000 distinct ids, prefixes of one another, of 0 to 17 bytes.
+    const pool = Array.from({ length: 70_000 }, (_, i) =>
+      i % 3 === 0 ? `${i}` : i % 3 === 1 ? `${i}`.padStart(16, '7') : `${i}`.padStart(17, '9'),
+    );
+    pool.push('1', '12', '123', '1234', '12345', '', 'A', 'a');
+    const lists = Array.from({ length: 400 }, () => {
+      const ids = Array.from({ length: 50 }, () => pool[Math.floor(rng.next() ** 2 * pool.length)] as string);
+      return { ids, bytes: encodeCacheValue('recommendations', { ids, scores: new Float32Array(ids.length) }) };
+    });
+    for (let pass = 0; pass < 2; pass++) {
+      for (const { ids, bytes } of lists) {
+        const entries = decodeRankedEntries('recommendations', bytes, ids.length);
+        if (!entries.ok) throw new Error(entries.detail);
+        expect(entries.value.map((e) => e.item)).toEqual(ids);
+        const full = decodeCacheValue('recommendations', bytes);
+        if (!full.ok) throw new Error(full.detail);
+        expect(full.value.ids).toEqual(ids);
+      }
+    }
+  });
+
   it('throws INVALID_ARGUMENT for values not of the shape of their kind', () => {
     const bad: [string, unknown][] = [
       ['recommendations', null],
