@@ -54,7 +54,8 @@ export function writeRecord(suite: string, figures: readonly Figure[], tfjsBacke
     suite,
     date,
     commit: git(['rev-parse', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+    // Earlier results in bench/results do not make the code dirty.
+    dirty: git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results']) !== '',
     machine: {
       cpu: cpus()[0]?.model.trim() ?? 'unknown',
       threads: availableParallelism(),
