@@ -396,7 +396,8 @@ export class Engine {
   }
 
   /** list's answer when nothing is published: the best sellers from the factor model's popularity. */
-  #listComputed({ name, category }: ListId, k: number, titles: boolean): EngineList {
+  #listComputed(id: ListId, k: number, titles: boolean): EngineList {
+    const { name, category } = id;
     const factors = this.#o.models.factors;
     if (name === 'best-sellers' && category === undefined && factors !== undefined) {
       const [list] = recommendItems({ ...factors.model, userFactors: new Float32Array(0) }, Int32Array.of(0), {
@@ -408,7 +409,7 @@ export class Engine {
     throw new EncoreError(
       ErrorCode.UNKNOWN_ID,
       `engine/list: list '${name}'${category === undefined ? '' : ` of category '${category}'`} is not published`,
-      { value: { name, ...(category === undefined ? {} : { category }) } },
+      { value: id },
     );
   }
 
