@@ -112,8 +112,8 @@ export class WasmArena {
   /**
    * An arena for a fit: the one the last fit gave back ({@link release}), when there is one, else
    * a new one. A memory used again is memory the kernel has already touched: on a VM where the
-   * first write to a page costs ~12 µs (3 ms per MB), that is most of a small fit's set-up, and
-   * every thread keeps its kernel instance over it.
+   * first write to a page costs ~12 µs (3 ms per MB), that is most of a small fit's set-up (and
+   * the calling thread keeps its kernel instance over it; a worker gets a new view each fit).
    */
   static take(): WasmArena {
     const arena = idleArena;
