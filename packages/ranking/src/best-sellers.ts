@@ -1,7 +1,7 @@
 import { checkOneOf, type EventLog, eventTypeCode } from '@encore/core';
 import type { CuratedList, CuratedOptions } from './curated.js';
 import { checkBoolean, checkDays, MS_PER_DAY } from './internal/options.js';
-import { type Common, resolveCommon, selectByCategory, selectTop } from './internal/shelf.js';
+import { resolveCommon, selectByCategory, selectTop, type Tally } from './internal/shelf.js';
 
 /** What "sells best" measures. */
 export type SalesMeasure = 'units' | 'purchases' | 'revenue';
@@ -34,12 +34,7 @@ const KEYS = ['windowDays', 'measure', 'subtractReturns'];
 const PURCHASE = eventTypeCode('purchase');
 const RETURN = eventTypeCode('return');
 
-function tally(
-  where: string,
-  log: EventLog,
-  options: BestSellersOptions,
-  byCategory: boolean,
-): { c: Common; score: Float64Array; support: Float64Array; events: number; future: number } {
+function tally(where: string, log: EventLog, options: BestSellersOptions, byCategory: boolean): Tally {
   const { common: c, o } = resolveCommon(
     where,
     log,
@@ -105,8 +100,7 @@ function tally(
  * shelf.ids; // item indices of log.item.ids, best first
  */
 export function bestSellers(log: EventLog, options: BestSellersOptions): CuratedList {
-  const { c, score, support, events, future } = tally('ranking/bestSellers', log, options, false);
-  return selectTop(c, score, support, { events, future });
+  return selectTop(tally('ranking/bestSellers', log, options, false));
 }
 
 /**
@@ -117,6 +111,5 @@ export function bestSellers(log: EventLog, options: BestSellersOptions): Curated
  * for (const [category, shelf] of bestSellersByCategory(log, { now, attributes })) cache.set(category, shelf);
  */
 export function bestSellersByCategory(log: EventLog, options: BestSellersOptions): Map<string, CuratedList> {
-  const { c, score, support, events, future } = tally('ranking/bestSellersByCategory', log, options, true);
-  return selectByCategory(c, score, support, { events, future });
+  return selectByCategory(tally('ranking/bestSellersByCategory', log, options, true));
 }

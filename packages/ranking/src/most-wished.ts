@@ -3,11 +3,11 @@ import type { CuratedList, CuratedOptions } from './curated.js';
 import { checkDays, MS_PER_DAY } from './internal/options.js';
 import {
   byItemAndCustomer,
-  type Common,
   customersOf,
   resolveCommon,
   selectByCategory,
   selectTop,
+  type Tally,
 } from './internal/shelf.js';
 
 export interface MostWishedOptions extends CuratedOptions {
@@ -25,12 +25,7 @@ export const DEFAULT_MOST_WISHED_OPTIONS: Readonly<{ k: number; windowDays: numb
 const KEYS = ['windowDays', 'customers'];
 const WISHLIST = eventTypeCode('wishlist');
 
-function tally(
-  where: string,
-  log: EventLog,
-  options: MostWishedOptions,
-  byCategory: boolean,
-): { c: Common; score: Float64Array; support: Float64Array; events: number; future: number } {
+function tally(where: string, log: EventLog, options: MostWishedOptions, byCategory: boolean): Tally {
   const { common: c, o } = resolveCommon(
     where,
     log,
@@ -83,8 +78,7 @@ function tally(
  * const shelf = mostWished(log, { now, windowDays: 14 });
  */
 export function mostWished(log: EventLog, options: MostWishedOptions): CuratedList {
-  const { c, score, support, events, future } = tally('ranking/mostWished', log, options, false);
-  return selectTop(c, score, support, { events, future });
+  return selectTop(tally('ranking/mostWished', log, options, false));
 }
 
 /**
@@ -95,6 +89,5 @@ export function mostWished(log: EventLog, options: MostWishedOptions): CuratedLi
  * const shelves = mostWishedByCategory(log, { now, attributes });
  */
 export function mostWishedByCategory(log: EventLog, options: MostWishedOptions): Map<string, CuratedList> {
-  const { c, score, support, events, future } = tally('ranking/mostWishedByCategory', log, options, true);
-  return selectByCategory(c, score, support, { events, future });
+  return selectByCategory(tally('ranking/mostWishedByCategory', log, options, true));
 }

@@ -11,11 +11,11 @@ import type { CuratedList, CuratedOptions } from './curated.js';
 import { checkDays, MS_PER_DAY } from './internal/options.js';
 import {
   byItemAndCustomer,
-  type Common,
   customersOf,
   resolveCommon,
   selectByCategory,
   selectTop,
+  type Tally,
 } from './internal/shelf.js';
 
 export interface TopRatedOptions extends CuratedOptions {
@@ -61,12 +61,7 @@ const RATE = eventTypeCode('rate');
 /** Tolerance of the threshold, so an average of exactly 4 is not lost to rounding. */
 const EPSILON = 1e-9;
 
-function tally(
-  where: string,
-  log: EventLog,
-  options: TopRatedOptions,
-  byCategory: boolean,
-): { c: Common; score: Float64Array; support: Float64Array; events: number; future: number } {
+function tally(where: string, log: EventLog, options: TopRatedOptions, byCategory: boolean): Tally {
   const { common: c, o } = resolveCommon(
     where,
     log,
@@ -165,8 +160,7 @@ function tally(
  * const shelf = topRated(log, { now, minCount: 20, minAverage: 4 });
  */
 export function topRated(log: EventLog, options: TopRatedOptions): CuratedList {
-  const { c, score, support, events, future } = tally('ranking/topRated', log, options, false);
-  return selectTop(c, score, support, { events, future });
+  return selectTop(tally('ranking/topRated', log, options, false));
 }
 
 /**
@@ -177,6 +171,5 @@ export function topRated(log: EventLog, options: TopRatedOptions): CuratedList {
  * const shelves = topRatedByCategory(log, { now, attributes });
  */
 export function topRatedByCategory(log: EventLog, options: TopRatedOptions): Map<string, CuratedList> {
-  const { c, score, support, events, future } = tally('ranking/topRatedByCategory', log, options, true);
-  return selectByCategory(c, score, support, { events, future });
+  return selectByCategory(tally('ranking/topRatedByCategory', log, options, true));
 }

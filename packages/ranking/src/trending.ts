@@ -1,7 +1,7 @@
 import { checkInteger, checkNumber, type EventLog, type EventType } from '@encore/core';
 import type { CuratedList, CuratedOptions } from './curated.js';
 import { checkDays, checkEventWeights, MS_PER_DAY } from './internal/options.js';
-import { type Common, resolveCommon, selectByCategory, selectTop } from './internal/shelf.js';
+import { resolveCommon, selectByCategory, selectTop, type Tally } from './internal/shelf.js';
 
 export interface TrendingOptions extends CuratedOptions {
   /** The recent window, (now − recentDays, now] (default 7). */
@@ -50,12 +50,7 @@ export const DEFAULT_TRENDING_OPTIONS: Readonly<{
 
 const KEYS = ['recentDays', 'baselineDays', 'halfLifeDays', 'smoothing', 'minSupport', 'minRatio', 'weights'];
 
-function tally(
-  where: string,
-  log: EventLog,
-  options: TrendingOptions,
-  byCategory: boolean,
-): { c: Common; score: Float64Array; support: Float64Array; events: number; future: number } {
+function tally(where: string, log: EventLog, options: TrendingOptions, byCategory: boolean): Tally {
   const { common: c, o } = resolveCommon(
     where,
     log,
@@ -133,8 +128,7 @@ function tally(
  * const shelf = trending(log, { now, recentDays: 3, baselineDays: 28, weights: { view: 1, purchase: 5 } });
  */
 export function trending(log: EventLog, options: TrendingOptions): CuratedList {
-  const { c, score, support, events, future } = tally('ranking/trending', log, options, false);
-  return selectTop(c, score, support, { events, future });
+  return selectTop(tally('ranking/trending', log, options, false));
 }
 
 /**
@@ -145,6 +139,5 @@ export function trending(log: EventLog, options: TrendingOptions): CuratedList {
  * const shelves = trendingByCategory(log, { now, attributes, k: 8 });
  */
 export function trendingByCategory(log: EventLog, options: TrendingOptions): Map<string, CuratedList> {
-  const { c, score, support, events, future } = tally('ranking/trendingByCategory', log, options, true);
-  return selectByCategory(c, score, support, { events, future });
+  return selectByCategory(tally('ranking/trendingByCategory', log, options, true));
 }

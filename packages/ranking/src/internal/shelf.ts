@@ -98,22 +98,30 @@ function listOf(
   return out;
 }
 
-/** The top k items. `score` is NaN for items not to list. */
-export function selectTop(c: Common, score: Float64Array, support: Float64Array, report: CuratedReport): CuratedList {
-  return listOf(ranked(c, score).subarray(0, c.k), score, support, report);
+/**
+ * What a curated list's pass over the events gives: per item a score (NaN for items not to list)
+ * and a support, with the events counted and those after `now`.
+ */
+export interface Tally {
+  readonly c: Common;
+  readonly score: Float64Array;
+  readonly support: Float64Array;
+  readonly events: number;
+  readonly future: number;
+}
+
+/** The top k items of a tally. */
+export function selectTop({ c, score, support, events, future }: Tally): CuratedList {
+  return listOf(ranked(c, score).subarray(0, c.k), score, support, { events, future });
 }
 
 /**
- * The top k items of every category (of the `category` option, or all), keyed by category name
+ * The top k items of a tally in every category (of the `category` option, or all), keyed by category name
  * in category-code order. Every category gets an entry, empty when nothing qualifies, so a cache
  * refresh overwrites a stale list rather than leaving it. Items without a category are in none.
  */
-export function selectByCategory(
-  c: Common,
-  score: Float64Array,
-  support: Float64Array,
-  report: CuratedReport,
-): Map<string, CuratedList> {
+export function selectByCategory({ c, score, support, events, future }: Tally): Map<string, CuratedList> {
+  const report: CuratedReport = { events, future };
   const attributes = c.attributes as ItemAttributes;
   const { categories, category } = attributes;
   const picked: number[][] = categories.map(() => []);
