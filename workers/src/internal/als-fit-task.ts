@@ -22,6 +22,7 @@
  *   bumps PUBLISHED, so no thread sleeps through it.
  */
 import { type AlsFitLayout, alsSolveRows, finishAlsHalf } from '@encore/factorization/als-kernel';
+import { type TaskError, taskError } from './task-error.js';
 
 /** Indices of the control words. */
 export const STATE = 0;
@@ -55,11 +56,7 @@ export interface AlsFitTask {
 }
 
 /** What a task ends with: nothing, or the typed error it met (errors lose their class across threads). */
-export type AlsTaskResult = null | {
-  readonly code: string;
-  readonly message: string;
-  readonly details: Readonly<Record<string, unknown>>;
-};
+export type AlsTaskResult = null | TaskError;
 
 /**
  * How long a thread that has run out of ranges spins before it sleeps. The next half comes after
@@ -135,14 +132,6 @@ export default function runAlsFit(task: AlsFitTask): AlsTaskResult {
     }
   } catch (error) {
     endFit(control, FAILED);
-    const e = error as { code?: unknown; message?: unknown; details?: unknown };
-    if (typeof e?.code === 'string') {
-      return {
-        code: e.code,
-        message: String(e.message),
-        details: (e.details ?? {}) as Readonly<Record<string, unknown>>,
-      };
-    }
-    throw error;
+    return taskError(error);
   }
 }

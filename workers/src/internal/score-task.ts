@@ -6,6 +6,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import type { ScoreKernel, ScoringJob, scoreRange } from '@encore/factorization/score-kernel';
+import { type TaskError, taskError } from './task-error.js';
 
 export interface ScoreTask {
   readonly job: ScoringJob;
@@ -38,14 +39,7 @@ export interface ScoreTaskLists {
 }
 
 /** The lists of a range, word that it was cancelled, or the typed error it met (errors lose their class across threads). */
-export type ScoreTaskResult =
-  | ScoreTaskLists
-  | { readonly cancelled: true }
-  | {
-      readonly code: string;
-      readonly message: string;
-      readonly details: Readonly<Record<string, unknown>>;
-    };
+export type ScoreTaskResult = ScoreTaskLists | { readonly cancelled: true } | TaskError;
 
 /**
  * Scores the task's range with `score` (factorization's scoreRange) on this thread, one chunk of
@@ -70,14 +64,6 @@ export function runScoreTask(score: typeof scoreRange, task: ScoreTask): ScoreTa
     }
     return { from, to, k, ids, scores, kernel: job.kernel };
   } catch (error) {
-    const e = error as { code?: unknown; message?: unknown; details?: unknown };
-    if (typeof e?.code === 'string') {
-      return {
-        code: e.code,
-        message: String(e.message),
-        details: (e.details ?? {}) as Readonly<Record<string, unknown>>,
-      };
-    }
-    throw error;
+    return taskError(error);
   }
 }
