@@ -35,14 +35,7 @@ const PURCHASE = eventTypeCode('purchase');
 const RETURN = eventTypeCode('return');
 
 function tally(where: string, log: EventLog, options: BestSellersOptions, byCategory: boolean): Tally {
-  const { common: c, o } = resolveCommon(
-    where,
-    log,
-    options,
-    KEYS,
-    byCategory ? 'a per-category list' : null,
-    DEFAULT_BEST_SELLERS_OPTIONS.k,
-  );
+  const { common: c, o } = resolveCommon(where, log, options, KEYS, byCategory, DEFAULT_BEST_SELLERS_OPTIONS.k);
   const d = DEFAULT_BEST_SELLERS_OPTIONS;
   const window = checkDays(where, 'windowDays', o.windowDays ?? d.windowDays, true) * MS_PER_DAY;
   const measure = checkOneOf(where, 'measure', o.measure ?? d.measure, ['units', 'purchases', 'revenue'] as const);

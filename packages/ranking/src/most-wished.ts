@@ -26,14 +26,7 @@ const KEYS = ['windowDays', 'customers'];
 const WISHLIST = eventTypeCode('wishlist');
 
 function tally(where: string, log: EventLog, options: MostWishedOptions, byCategory: boolean): Tally {
-  const { common: c, o } = resolveCommon(
-    where,
-    log,
-    options,
-    KEYS,
-    byCategory ? 'a per-category list' : null,
-    DEFAULT_MOST_WISHED_OPTIONS.k,
-  );
+  const { common: c, o } = resolveCommon(where, log, options, KEYS, byCategory, DEFAULT_MOST_WISHED_OPTIONS.k);
   const window = checkDays(where, 'windowDays', o.windowDays ?? DEFAULT_MOST_WISHED_OPTIONS.windowDays, true);
   const customers = customersOf(where, o.customers, log);
   const start = c.now - window * MS_PER_DAY;

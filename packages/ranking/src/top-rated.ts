@@ -62,14 +62,7 @@ const RATE = eventTypeCode('rate');
 const EPSILON = 1e-9;
 
 function tally(where: string, log: EventLog, options: TopRatedOptions, byCategory: boolean): Tally {
-  const { common: c, o } = resolveCommon(
-    where,
-    log,
-    options,
-    KEYS,
-    byCategory ? 'a per-category list' : null,
-    DEFAULT_TOP_RATED_OPTIONS.k,
-  );
+  const { common: c, o } = resolveCommon(where, log, options, KEYS, byCategory, DEFAULT_TOP_RATED_OPTIONS.k);
   const d = DEFAULT_TOP_RATED_OPTIONS;
   const window = checkDays(where, 'windowDays', o.windowDays ?? d.windowDays, true) * MS_PER_DAY;
   const fromCatalog =

@@ -51,14 +51,7 @@ export const DEFAULT_TRENDING_OPTIONS: Readonly<{
 const KEYS = ['recentDays', 'baselineDays', 'halfLifeDays', 'smoothing', 'minSupport', 'minRatio', 'weights'];
 
 function tally(where: string, log: EventLog, options: TrendingOptions, byCategory: boolean): Tally {
-  const { common: c, o } = resolveCommon(
-    where,
-    log,
-    options,
-    KEYS,
-    byCategory ? 'a per-category list' : null,
-    DEFAULT_TRENDING_OPTIONS.k,
-  );
+  const { common: c, o } = resolveCommon(where, log, options, KEYS, byCategory, DEFAULT_TRENDING_OPTIONS.k);
   const d = DEFAULT_TRENDING_OPTIONS;
   const recentDays = checkDays(where, 'recentDays', o.recentDays ?? d.recentDays);
   const baselineDays = checkDays(where, 'baselineDays', o.baselineDays ?? d.baselineDays);

@@ -21,13 +21,16 @@ export interface Common {
   readonly categories: Uint8Array | null;
 }
 
-/** Checks the log and the options shared by every list; `keys` are the list's own option names. */
+/**
+ * Checks the log and the options shared by every list; `keys` are the list's own option names.
+ * A per-category list (`byCategory`) needs attributes, as `category` and `filter` do.
+ */
 export function resolveCommon(
   where: string,
   log: unknown,
   options: unknown,
   keys: readonly string[],
-  needsAttributes: string | null,
+  byCategory: boolean,
   defaultK: number,
 ): { common: Common; o: Record<string, unknown> } {
   const l = checkLog(where, log);
@@ -43,7 +46,13 @@ export function resolveCommon(
       attributes.items,
     );
   }
-  const needs = needsAttributes ?? (o.category !== undefined ? 'category' : o.filter !== undefined ? 'filter' : null);
+  const needs = byCategory
+    ? 'a per-category list'
+    : o.category !== undefined
+      ? 'category'
+      : o.filter !== undefined
+        ? 'filter'
+        : null;
   if (needs !== null && attributes === undefined) {
     throw invalidArgument(where, `${needs} needs attributes (itemAttributes(catalog, log.item.ids))`, undefined);
   }
