@@ -203,6 +203,60 @@ for (const [name, makeFixture] of STORES) {
         expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       });
 
+      it('getTo delivers what get resolves or rejects with, once, to the receiver, in the same batches as get', async () => {
+        const store = f.store();
+        const ns = freshNamespace('getTo');
+        await store.set(`${ns}:a`, bytes('alpha'));
+        const getTo = store.getTo?.bind(store);
+        if (getTo === undefined) throw new Error(`${name} has no getTo`);
+        /** A receiver that records every call it gets (a second call would be a bug). */
+        const receiver = () => {
+          const calls: ['resolve' | 'reject', unknown][] = [];
+          let done: () => void = () => undefined;
+          const settled = new Promise<void>((resolve) => {
+            done = resolve;
+          });
+          return {
+            calls,
+            settled,
+            resolve(value: Buffer | null) {
+              calls.push(['resolve', value]);
+              done();
+            },
+            reject(error: unknown) {
+              calls.push(['reject', error]);
+              done();
+            },
+          };
+        };
+        const hit = receiver();
+        const missing = receiver();
+        const bad = receiver();
+        // Issued in one tick with gets of the same keys: each answers for itself.
+        getTo(`${ns}:a`, hit);
+        const viaGet = store.get(`${ns}:a`);
+        getTo(`${ns}:none`, missing);
+        getTo('', bad);
+        await Promise.all([hit.settled, missing.settled, bad.settled]);
+        await new Promise((later) => setTimeout(later, 20)); // room for a second, wrong, call
+        expect(hit.calls.map(([kind, value]) => [kind, (value as Buffer).toString()])).toEqual([['resolve', 'alpha']]);
+        expect((await viaGet)?.toString()).toBe('alpha');
+        expect(missing.calls).toEqual([['resolve', null]]);
+        expect(bad.calls).toHaveLength(1);
+        expect(bad.calls[0]?.[0]).toBe('reject');
+        expect(bad.calls[0]?.[1]).toMatchObject({ code: 'INVALID_ARGUMENT' });
+        // A promise's settlers are a receiver.
+        const value = await new Promise<Buffer | null>((resolve, reject) => getTo(`${ns}:a`, { resolve, reject }));
+        expect(value?.toString()).toBe('alpha');
+        // Only a receiver that is not one throws, at once.
+        expect(() => getTo(`${ns}:a`, {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+        // Closed: IO_ERROR to the receiver.
+        const closing = name === 'MemoryCache' ? createMemoryCache() : await f.reader();
+        await closing.close();
+        const late = await new Promise<unknown>((resolve) => closing.getTo?.('k', { resolve, reject: resolve }));
+        expect(late).toMatchObject({ code: 'IO_ERROR', details: { reason: 'closed' } });
+      });
+
       it('gives copies: changing a returned Buffer does not change the store', async () => {
         const store = f.store();
         const key = `${freshNamespace('copy')}:k`;

@@ -41,4 +41,4 @@ export {
 } from './publish.js';
 export { type CacheRead, currentVersion, type ReadOptions, readCurrent, readCurrentMany } from './read.js';
 export { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS, RedisCache, type RedisCacheOptions } from './redis-cache.js';
-export type { CacheCondition, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+export type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';

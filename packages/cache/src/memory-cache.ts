@@ -5,12 +5,13 @@ import {
   checkKey,
   checkKeys,
   checkPrefix,
+  checkReceiver,
   checkSetOptions,
   checkTtl,
   checkWrites,
   closedError,
 } from './internal/store-checks.js';
-import type { CacheCondition, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+import type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
 
 /** Options of {@link createMemoryCache}. */
 export interface MemoryCacheOptions {
@@ -78,6 +79,25 @@ export class MemoryCache implements CacheStore {
     this.#open(where);
     const entry = this.#live(checkKey(where, key), true);
     return entry === undefined ? null : Buffer.from(entry.value);
+  }
+
+  /**
+   * {@link get} delivered to `receiver` (see CacheStore.getTo), at once: the value (a copy) or
+   * null to `resolve`, a bad key or a closed store to `reject`.
+   */
+  getTo(key: string, receiver: CacheReceiver): void {
+    const where = 'cache/MemoryCache.getTo';
+    checkReceiver(where, receiver);
+    let value: Buffer | null;
+    try {
+      this.#open(where);
+      const entry = this.#live(checkKey(where, key), true);
+      value = entry === undefined ? null : Buffer.from(entry.value);
+    } catch (error) {
+      receiver.reject(error);
+      return;
+    }
+    receiver.resolve(value);
   }
 
   async mget(keys: readonly string[]): Promise<(Buffer | null)[]> {

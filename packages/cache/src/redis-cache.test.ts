@@ -109,6 +109,23 @@ describe('RedisCache reads', () => {
     expect(commands).toEqual([['p:k0'], ['p:k1']]);
   });
 
+  it('sends getTo reads with the gets of their tick, and alone with coalesceReads false', async () => {
+    const read = (store: ReturnType<typeof createRedisCache>, key: string) =>
+      new Promise<Buffer | null>((resolve, reject) => store.getTo(key, { resolve, reject }));
+    const coalesced = countingClient(values);
+    const store = createRedisCache({ client: coalesced.client, prefix: 'p:' });
+    const got = await Promise.all([read(store, 'k0'), store.get('k1'), read(store, 'missing')]);
+    expect(got.map((b) => b?.toString() ?? null)).toEqual(['v0', 'v1', null]);
+    expect(coalesced.commands).toEqual([['p:k0', 'p:k1', 'p:missing']]);
+    const alone = countingClient(values);
+    const uncoalesced = createRedisCache({ client: alone.client, prefix: 'p:', coalesceReads: false });
+    expect(String(await read(uncoalesced, 'k2'))).toBe('v2');
+    expect(alone.commands).toEqual([['p:k2']]);
+    const failing = countingClient(values, () => true);
+    const down = createRedisCache({ client: failing.client, prefix: 'p:' });
+    await expect(Promise.all([read(down, 'k0'), read(down, 'k1')])).rejects.toMatchObject({ code: 'IO_ERROR' });
+  });
+
   it('rejects every read of a failed batch with IO_ERROR, and only those', async () => {
     const { client } = countingClient(values, (keys) => keys.includes('p:k1'));
     const store = createRedisCache({ client, prefix: 'p:', batchSize: 2 });

@@ -7,13 +7,14 @@ import {
   checkKey,
   checkKeys,
   checkPrefix,
+  checkReceiver,
   checkSetOptions,
   checkTtl,
   checkWrites,
   closedError,
 } from './internal/store-checks.js';
 import { TRANSACT_LUA, TRANSACT_SHA } from './internal/transact-script.js';
-import type { CacheCondition, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+import type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
 
 /** Options of {@link createRedisCache}. */
 export interface RedisCacheOptions {
@@ -59,9 +60,9 @@ export class RedisCache implements CacheStore {
   readonly #client: Redis;
   readonly #options: Readonly<Omit<RedisCacheOptions, 'client'>>;
   #closed = false;
-  /** The keys of the `get`s of this tick (prefixed), and their promises' settlers, index for index. */
+  /** The keys of the reads of this tick (prefixed), and their receivers, index for index. */
   #queuedKeys: string[] = [];
-  #queuedReads: QueuedRead[] = [];
+  #queuedReads: CacheReceiver[] = [];
 
   /** Use {@link createRedisCache}. */
   constructor(client: Redis, options: Readonly<Omit<RedisCacheOptions, 'client'>>) {
@@ -77,27 +78,54 @@ export class RedisCache implements CacheStore {
   // Not async, and without #run: a cache hit is this one read, and each extra promise of a wrapper
   // is a measurable share of it. Bad arguments and a closed store still reject, never throw.
   get(key: string): Promise<Buffer | null> {
+    let k: string;
     try {
-      this.#open(GET);
-      const k = this.#key(checkKey(GET, key));
-      if (!this.#options.coalesceReads) {
-        return this.#client.getBuffer(k).catch((error: unknown) => {
-          throw ioError(GET, error);
-        });
-      }
-      return new Promise<Buffer | null>((resolve, reject) => {
-        // process.nextTick runs once the microtasks of this tick are drained: every caller woken by
-        // the same socket read has issued its next get by then.
-        if (this.#queuedKeys.length === 0) process.nextTick(this.#flushReads);
-        this.#queuedKeys.push(k);
-        this.#queuedReads.push({ resolve, reject });
-      });
+      k = this.#readKey(key);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (!this.#options.coalesceReads) {
+      return this.#client.getBuffer(k).catch((error: unknown) => {
+        throw ioError(GET, error);
+      });
+    }
+    // The promise's settlers are the receiver: one queue for get and getTo.
+    return new Promise<Buffer | null>((resolve, reject) => this.#queueRead(k, { resolve, reject }));
   }
 
-  /** Sends the queued `get`s: one GET for a lone read, else MGETs of up to `batchSize` keys. */
+  /**
+   * {@link get} delivered to `receiver`, with no promise of its own (see CacheStore.getTo): the
+   * read joins the same MGET as the `get`s of its tick. Errors, bad arguments and a closed store
+   * included, go to `receiver.reject`, never before this returns.
+   */
+  getTo(key: string, receiver: CacheReceiver): void {
+    checkReceiver(GET_TO, receiver);
+    let k: string;
+    try {
+      k = this.#readKey(key);
+    } catch (error) {
+      process.nextTick(rejectWith, receiver, error);
+      return;
+    }
+    if (this.#options.coalesceReads) this.#queueRead(k, receiver);
+    else deliverOne(this.#client, k, receiver);
+  }
+
+  /** A read's key, prefixed; throws as get rejects (a closed store, a bad key). */
+  #readKey(key: string): string {
+    this.#open(GET);
+    return this.#key(checkKey(GET, key));
+  }
+
+  #queueRead(key: string, receiver: CacheReceiver): void {
+    // process.nextTick runs once the microtasks of this tick are drained: every caller woken by
+    // the same socket read has issued its next get by then.
+    if (this.#queuedKeys.length === 0) process.nextTick(this.#flushReads);
+    this.#queuedKeys.push(key);
+    this.#queuedReads.push(receiver);
+  }
+
+  /** Sends the queued reads: one GET for a lone read, else MGETs of up to `batchSize` keys. */
   readonly #flushReads = (): void => {
     const keys = this.#queuedKeys;
     const reads = this.#queuedReads;
@@ -107,17 +135,14 @@ export class RedisCache implements CacheStore {
     const size = this.#options.batchSize;
     for (let from = 0; from < keys.length; from += size) {
       const to = Math.min(keys.length, from + size);
-      const fail = (error: unknown): void => {
-        for (let i = from; i < to; i++) (reads[i] as QueuedRead).reject(ioError(GET, error));
-      };
       if (to - from === 1) {
-        const read = reads[from] as QueuedRead;
-        this.#client.getBuffer(keys[from] as string).then(read.resolve, fail);
+        deliverOne(this.#client, keys[from] as string, reads[from] as CacheReceiver);
         continue;
       }
-      this.#client.mgetBuffer(from === 0 && to === keys.length ? keys : keys.slice(from, to)).then((values) => {
-        for (let i = from; i < to; i++) (reads[i] as QueuedRead).resolve(values[i - from] ?? null);
-      }, fail);
+      this.#client.mgetBuffer(from === 0 && to === keys.length ? keys : keys.slice(from, to)).then(
+        (values) => deliver(reads, from, to, values),
+        (error: unknown) => deliver(reads, from, to, null, error),
+      );
     }
   };
 
@@ -333,11 +358,43 @@ export function createRedisCache(options: Partial<RedisCacheOptions> & Pick<Redi
 }
 
 const GET = 'cache/RedisCache.get';
+const GET_TO = 'cache/RedisCache.getTo';
 
-/** A queued `get`'s promise settlers. */
-interface QueuedRead {
-  readonly resolve: (value: Buffer | null) => void;
-  readonly reject: (error: unknown) => void;
+function rejectWith(receiver: CacheReceiver, error: unknown): void {
+  receiver.reject(error);
+}
+
+/** One GET, its outcome to `receiver`. */
+function deliverOne(client: Redis, key: string, receiver: CacheReceiver): void {
+  client.getBuffer(key).then(
+    (value) => receiver.resolve(value),
+    (error: unknown) => receiver.reject(ioError(GET, error)),
+  );
+}
+
+/**
+ * An MGET's values (or its error, as IO_ERROR) to the receivers `reads[from, to)`, in order. A receiver that
+ * throws (none should) does not keep the others waiting: every one is called, then the first
+ * error is thrown.
+ */
+function deliver(
+  reads: readonly CacheReceiver[],
+  from: number,
+  to: number,
+  values: readonly (Buffer | null)[] | null,
+  error?: unknown,
+): void {
+  let thrown: { readonly error: unknown } | null = null;
+  for (let i = from; i < to; i++) {
+    const read = reads[i] as CacheReceiver;
+    try {
+      if (values === null) read.reject(ioError(GET, error));
+      else read.resolve(values[i - from] ?? null);
+    } catch (receiverError) {
+      thrown ??= { error: receiverError };
+    }
+  }
+  if (thrown !== null) throw thrown.error;
 }
 
 /** Pages of deletePrefix / expirePrefix being deleted or expired while the SCAN goes on. */

@@ -1,11 +1,19 @@
 import { checkInteger, EncoreError, ErrorCode, invalidArgument } from '@encore/core';
-import type { CacheCondition, CacheSetOptions, CacheWrite } from '../store.js';
+import type { CacheCondition, CacheReceiver, CacheSetOptions, CacheWrite } from '../store.js';
 
 /** Boundary checks shared by both stores; each throws INVALID_ARGUMENT (stores call them inside async methods). */
 
 export function checkKey(where: string, key: unknown, name = 'key'): string {
   if (typeof key !== 'string' || key === '') throw invalidArgument(where, `${name} must be a non-empty string`, key);
   return key;
+}
+
+/** Throws INVALID_ARGUMENT unless `receiver` has resolve and reject methods (getTo's only synchronous throw). */
+export function checkReceiver(where: string, receiver: unknown): void {
+  const r = receiver as Partial<CacheReceiver> | null;
+  if (typeof r !== 'object' || r === null || typeof r.resolve !== 'function' || typeof r.reject !== 'function') {
+    throw invalidArgument(where, 'receiver must have resolve(value) and reject(error) methods', receiver);
+  }
 }
 
 export function checkKeys(where: string, keys: unknown): readonly string[] {
