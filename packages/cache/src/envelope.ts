@@ -1,7 +1,8 @@
 import { endianness } from 'node:os';
-import { crc32 } from 'node:zlib';
 import { EncoreError, ErrorCode, invalidArgument } from '@encore/core';
 import { Packr } from 'msgpackr';
+import { crc32Range, crc32RangeInt } from './internal/crc32.js';
+import { IdTable, isAscii } from './internal/id-table.js';
 import { CACHE_KINDS, type CacheKind } from './keyspace.js';
 
 /**
@@ -125,7 +126,7 @@ function writeHeader(bytes: Buffer, code: number): Buffer {
   bytes.writeUInt8(code, 5);
   bytes.writeUInt16LE(0, 6);
   bytes.writeUInt32LE(length, 8);
-  bytes.writeUInt32LE(crc32(bytes.subarray(HEADER_BYTES)), 12);
+  bytes.writeUInt32LE(crc32Range(bytes, HEADER_BYTES, bytes.length), 12);
   return bytes;
 }
 
@@ -199,7 +200,7 @@ function envelopeFailure(kind: CacheKind, buf: Buffer): Extract<CacheDecoded<nev
       detail: `payload is ${buf.length - HEADER_BYTES} bytes, header says ${length}`,
     };
   }
-  if (crc32(buf.subarray(HEADER_BYTES)) !== buf.readUInt32LE(12)) {
+  if (crc32RangeInt(buf, HEADER_BYTES, buf.length) !== buf.readInt32LE(12)) {
     return { ok: false, reason: 'corrupt', detail: 'checksum mismatch' };
   }
   return null;
@@ -346,7 +347,7 @@ function parseRankedLayout(
     } else return -1;
     if (at + length > end) return -1;
     if (i < keep) {
-      const id = asciiString(p, at, length);
+      const id = ITEM_IDS.get(p, at, length);
       if (id === undefined) return -1;
       ids[i] = id;
     } else if (!isAscii(p, at, length)) return -1;
@@ -420,9 +421,11 @@ export function decodeRankedEntries(
   if (scoresAt >= 0) {
     const n = Math.min(limit, keptCount.n);
     const entries = new Array<RankedEntry>(n);
+    const view = viewOf(buf);
+    const scores = buf.byteOffset + scoresAt;
     for (let i = 0; i < n; i++) {
-      const at = scoresAt + 4 * i;
-      entries[i] = { item: keptIds[i] as string, score: LITTLE_ENDIAN ? buf.readFloatLE(at) : buf.readFloatBE(at) };
+      // Written in the platform's byte order (as msgpackr writes typed arrays).
+      entries[i] = { item: keptIds[i] as string, score: view.getFloat32(scores + 4 * i, LITTLE_ENDIAN) };
     }
     return { ok: true, value: entries };
   }
@@ -443,46 +446,20 @@ export function decodeRankedEntries(
 const keptIds: string[] = [];
 const keptCount = { n: 0 };
 
-/** True when p[at, at + length) is all ASCII. */
-function isAscii(p: Buffer, at: number, length: number): boolean {
-  let high = 0;
-  for (let i = at; i < at + length; i++) high |= p[i] as number;
-  return high < 0x80;
-}
+/** The ids decoded so far, handed out again rather than made anew for every hit (see IdTable). */
+const ITEM_IDS = new IdTable();
 
-/** The ASCII string in `p[at, at + length)`, or undefined when a byte is not ASCII. */
-function asciiString(p: Buffer, at: number, length: number): string | undefined {
-  if (!isAscii(p, at, length)) return undefined;
-  // Short ids (stock codes, SKUs) are most of them: fromCharCode with arguments beats a slice.
-  switch (length) {
-    case 0:
-      return '';
-    case 1:
-      return String.fromCharCode(p[at] as number);
-    case 2:
-      return String.fromCharCode(p[at] as number, p[at + 1] as number);
-    case 3:
-      return String.fromCharCode(p[at] as number, p[at + 1] as number, p[at + 2] as number);
-    case 4:
-      return String.fromCharCode(p[at] as number, p[at + 1] as number, p[at + 2] as number, p[at + 3] as number);
-    case 5:
-      return String.fromCharCode(
-        p[at] as number,
-        p[at + 1] as number,
-        p[at + 2] as number,
-        p[at + 3] as number,
-        p[at + 4] as number,
-      );
-    case 6:
-      return String.fromCharCode(
-        p[at] as number,
-        p[at + 1] as number,
-        p[at + 2] as number,
-        p[at + 3] as number,
-        p[at + 4] as number,
-        p[at + 5] as number,
-      );
-    default:
-      return p.toString('latin1', at, at + length);
+/**
+ * A DataView of `buf`'s whole ArrayBuffer, the last one made kept: an MGET's values are slices of
+ * one socket read, and pooled Buffers share slabs, so one view serves many hits (a DataView's
+ * getFloat32 is a few times cheaper than Buffer's readFloatLE). Holds on to that one ArrayBuffer.
+ */
+function viewOf(buf: Buffer): DataView {
+  if (buf.buffer !== viewed) {
+    viewed = buf.buffer;
+    view = new DataView(viewed);
   }
+  return view;
 }
+let viewed: ArrayBufferLike | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));

@@ -83,6 +83,23 @@ export function cacheKeys(namespace: string): CacheKeys {
   }
   const ns = escapeKeyPart(namespace);
   const versionPrefix = (version: number): string => `${ns}:v${checkInteger(where, 'version', version, 1)}:`;
+  // The prefixes of each kind's values in the version read last (`shop-1:v3:rec:`): a server reads
+  // one version for a while, and a value's key is then this string and the id, nothing more built.
+  let prefixedVersion = 0;
+  let kindPrefixes: Record<CacheKind, string> | null = null;
+  const kindPrefix = (version: number, kind: CacheKind): string => {
+    if (version !== prefixedVersion || kindPrefixes === null) {
+      const prefix = versionPrefix(version);
+      kindPrefixes = {
+        recommendations: `${prefix}${KIND_TAGS.recommendations}:`,
+        together: `${prefix}${KIND_TAGS.together}:`,
+        list: `${prefix}${KIND_TAGS.list}:`,
+        model: `${prefix}${KIND_TAGS.model}:`,
+      };
+      prefixedVersion = version;
+    }
+    return kindPrefixes[checkOneOf(where, 'kind', kind, CACHE_KINDS)];
+  };
   return Object.freeze({
     namespace,
     current: `${ns}:current`,
@@ -90,7 +107,7 @@ export function cacheKeys(namespace: string): CacheKeys {
     lock: `${ns}:lock`,
     versionPrefix,
     value<K extends CacheKind>(version: number, kind: K, id: CacheIds[K]): string {
-      return versionPrefix(version) + valueKeyPart(where, kind, id);
+      return kindPrefix(version, kind) + idPart(where, kind, id);
     },
   });
 }
