@@ -63,8 +63,9 @@ export function checkOptions(
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgument(where, `${noun} must be an object`, options);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
+  // for-in, not Object.keys: no array per call (request handlers check their options every call).
+  for (const key in options) {
+    if (Object.hasOwn(options, key) && !known.includes(key)) {
       throw invalidArgument(
         where,
         `unknown ${noun === 'params' ? 'parameter' : 'option'} ${JSON.stringify(key)}, expected one of: ${known.join(', ') || '(none)'}`,
