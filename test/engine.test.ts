@@ -1,4 +1,4 @@
-import { type CacheStore, createMemoryCache, createRedisCache } from '@encore/cache';
+import { type CacheReceiver, type CacheStore, createMemoryCache, createRedisCache } from '@encore/cache';
 import { type Catalog, type CatalogItem, cooToCsr, createRng, ErrorCode } from '@encore/core';
 import { createEngine, type EngineEvent, type FactorModelData } from '@encore/engine';
 import { fitAls } from '@encore/factorization';
@@ -192,20 +192,32 @@ describe('createEngine over a MemoryCache', () => {
 });
 
 describe('the engine read path with a fresh pointer', () => {
-  /** A store that counts gets and, per key, answers as `modes` says (else passes through). */
-  function scriptedStore(inner: CacheStore) {
+  /**
+   * A store that counts reads and, per key, answers as `modes` says (else passes through); with
+   * `getTo`, it has the promise-free read too (as MemoryCache and RedisCache do), which the engine
+   * then uses, else only `get`.
+   */
+  function scriptedStore(inner: CacheStore, withGetTo = false) {
     const modes = new Map<string, 'fail' | 'hang' | 'throw' | 'corrupt'>();
     const gets: string[] = [];
+    const get = (key: string): Promise<Buffer | null> => {
+      gets.push(key);
+      const mode = [...modes].find(([part]) => key.includes(part))?.[1];
+      if (mode === 'fail') return Promise.reject(new Error('READONLY replica'));
+      if (mode === 'hang') return new Promise(() => undefined);
+      if (mode === 'throw') throw new Error('store bug: threw instead of rejecting');
+      if (mode === 'corrupt') return Promise.resolve(Buffer.from('a value some other app wrote'));
+      return inner.get(key);
+    };
+    const getTo = (key: string, receiver: CacheReceiver): void => {
+      get(key).then(
+        (value) => receiver.resolve(value),
+        (error: unknown) => receiver.reject(error),
+      );
+    };
     const store: CacheStore = Object.assign(Object.create(null), {
-      get: (key: string): Promise<Buffer | null> => {
-        gets.push(key);
-        const mode = [...modes].find(([part]) => key.includes(part))?.[1];
-        if (mode === 'fail') return Promise.reject(new Error('READONLY replica'));
-        if (mode === 'hang') return new Promise(() => undefined);
-        if (mode === 'throw') throw new Error('store bug: threw instead of rejecting');
-        if (mode === 'corrupt') return Promise.resolve(Buffer.from('a value some other app wrote'));
-        return inner.get(key);
-      },
+      get,
+      ...(withGetTo ? { getTo } : {}),
       mget: (keys: readonly string[]) => inner.mget(keys),
       set: (key: string, value: Uint8Array, options?: { ttlMs?: number }) => inner.set(key, value, options),
       delete: (keys: string | readonly string[]) => inner.delete(keys),
@@ -218,62 +230,98 @@ describe('the engine read path with a fresh pointer', () => {
     return { store, modes, gets };
   }
 
-  it('reads a hit with one store call; a failing, hanging, throwing or corrupt value read falls back and is reported', async () => {
-    let now = 5_000_000;
-    const { store, modes, gets } = scriptedStore(createMemoryCache());
-    const events: EngineEvent[] = [];
-    const engine = await createEngine({
-      cache: store,
-      models: { factors },
-      now: () => now,
-      cacheTimeoutMs: 20,
-      retryAfterMs: 100,
-      writeBackTtlMs: 0,
-      onEvent: (e) => events.push(e),
-    });
-    const one = { ids: ['i8', 'i4'], scores: Float32Array.of(2, 1) };
-    await engine.publish({
-      recommendations: [
-        ['c4', one],
-        ['c5', one],
-        ['c6', one],
-        ['c7', one],
-        ['c8', one],
-      ],
-      together: [['i1', one]],
-      lists: [[{ name: 'trending' }, one]],
-    });
-    gets.length = 0;
-    const hit = await engine.recommend('c4', { k: 1, titles: true });
-    expect(hit).toMatchObject({ source: 'cache', items: [{ item: 'i8', score: 2, title: 'Item 8' }] });
-    expect(await engine.together(['i1'], { k: 2 })).toMatchObject({
-      source: 'cache',
-      items: [{ item: 'i8' }, { item: 'i4' }],
-    });
-    expect(await engine.list('trending')).toMatchObject({ source: 'cache', items: [{ item: 'i8' }, { item: 'i4' }] });
-    expect(gets).toHaveLength(3); // the pointer came with the publish: one read per answer
+  it.each([
+    ['get', false],
+    ['getTo', true],
+  ])(
+    'reads a hit with one store call (%s); a failing, hanging, throwing or corrupt value read falls back and is reported',
+    async (_, withGetTo) => {
+      let now = 5_000_000;
+      const { store, modes, gets } = scriptedStore(createMemoryCache(), withGetTo);
+      const events: EngineEvent[] = [];
+      const engine = await createEngine({
+        cache: store,
+        models: { factors },
+        now: () => now,
+        cacheTimeoutMs: 20,
+        retryAfterMs: 100,
+        writeBackTtlMs: 0,
+        onEvent: (e) => events.push(e),
+      });
+      const one = { ids: ['i8', 'i4'], scores: Float32Array.of(2, 1) };
+      await engine.publish({
+        recommendations: [
+          ['c4', one],
+          ['c5', one],
+          ['c6', one],
+          ['c7', one],
+          ['c8', one],
+        ],
+        together: [['i1', one]],
+        lists: [[{ name: 'trending' }, one]],
+      });
+      gets.length = 0;
+      const hit = await engine.recommend('c4', { k: 1, titles: true });
+      expect(hit).toMatchObject({ source: 'cache', items: [{ item: 'i8', score: 2, title: 'Item 8' }] });
+      expect(await engine.together(['i1'], { k: 2 })).toMatchObject({
+        source: 'cache',
+        items: [{ item: 'i8' }, { item: 'i4' }],
+      });
+      expect(await engine.list('trending')).toMatchObject({ source: 'cache', items: [{ item: 'i8' }, { item: 'i4' }] });
+      expect(gets).toHaveLength(3); // the pointer came with the publish: one read per answer
 
-    const cases = [
-      ['c5', 'fail', /READONLY/],
-      ['c6', 'hang', /took over 20 ms/],
-      ['c7', 'throw', /threw instead of rejecting/],
-    ] as const;
-    for (const [customer, mode, message] of cases) {
-      modes.set(`rec:${customer}`, mode);
+      const cases = [
+        ['c5', 'fail', /READONLY/],
+        ['c6', 'hang', /took over 20 ms/],
+        ['c7', 'throw', /threw instead of rejecting/],
+      ] as const;
+      for (const [customer, mode, message] of cases) {
+        modes.set(`rec:${customer}`, mode);
+        events.length = 0;
+        expect((await engine.recommend(customer, { k: 1 })).source).toBe('model');
+        expect(events).toEqual([expect.objectContaining({ type: 'cache-error', operation: 'read recommendations' })]);
+        expect((events[0] as { error: Error }).error.message).toMatch(message);
+        now += 200; // past retryAfterMs: the next read tries the cache again
+      }
+      modes.set('rec:c8', 'corrupt');
       events.length = 0;
-      expect((await engine.recommend(customer, { k: 1 })).source).toBe('model');
-      expect(events).toEqual([expect.objectContaining({ type: 'cache-error', operation: 'read recommendations' })]);
-      expect((events[0] as { error: Error }).error.message).toMatch(message);
-      now += 200; // past retryAfterMs: the next read tries the cache again
-    }
-    modes.set('rec:c8', 'corrupt');
-    events.length = 0;
-    expect((await engine.recommend('c8', { k: 1 })).source).toBe('model');
-    expect(events).toEqual([
-      { type: 'cache-recovered', operation: 'read recommendations' },
-      expect.objectContaining({ type: 'cache-miss', kind: 'recommendations', id: 'c8', reason: 'foreign' }),
-    ]);
-    await engine.close();
+      expect((await engine.recommend('c8', { k: 1 })).source).toBe('model');
+      expect(events).toEqual([
+        { type: 'cache-recovered', operation: 'read recommendations' },
+        expect.objectContaining({ type: 'cache-miss', kind: 'recommendations', id: 'c8', reason: 'foreign' }),
+      ]);
+      await engine.close();
+    },
+  );
+
+  it('looks the pointer up again after pointerTtlMs without holding reads, one lookup at a time', async () => {
+    let now = 7_000_000;
+    const shared = createMemoryCache();
+    const { store, gets } = scriptedStore(shared, true);
+    const publisher = await createEngine({ cache: shared });
+    const v1 = { ids: ['i1'], scores: Float32Array.of(1) };
+    const v2 = { ids: ['i2'], scores: Float32Array.of(2) };
+    await publisher.publish({ recommendations: [['c1', v1]] });
+    const reader = await createEngine({ cache: store, models: { factors }, now: () => now, pointerTtlMs: 1000 });
+    const itemOf = async () => (await reader.recommend('c1', { k: 1 })).items[0]?.item;
+    expect(await itemOf()).toBe('i1'); // no pointer yet: looked up first
+    const pointerReads = () => gets.filter((key) => key.endsWith(':current')).length;
+    expect(pointerReads()).toBe(1);
+    await publisher.publish({ recommendations: [['c1', v2]] });
+    now += 500;
+    expect(await itemOf()).toBe('i1'); // within its time: not looked up
+    now += 1000;
+    // Past its time, many reads at once: they go on with the known version while one lookup runs.
+    expect(await Promise.all([itemOf(), itemOf(), itemOf()])).toEqual(['i1', 'i1', 'i1']);
+    expect(pointerReads()).toBe(2);
+    expect(await itemOf()).toBe('i2'); // the lookup answered
+    // Unused for over twice its time: the reads wait for one lookup, and see what it finds.
+    await publisher.publish({ recommendations: [['c1', v1]] });
+    now += 2500;
+    expect(await Promise.all([itemOf(), itemOf()])).toEqual(['i1', 'i1']);
+    expect(pointerReads()).toBe(3);
+    await reader.close();
+    await publisher.close();
   });
 
   it("rejects under cacheErrors 'throw', and when onEvent throws, instead of hanging", async () => {
@@ -322,6 +370,30 @@ describe('createEngine over Redis', () => {
     const { version } = await engine.publish({ recommendations: lists });
     const read = await engine.recommend('c7', { k: 5 });
     expect(read).toMatchObject({ source: 'cache', version, items: [{ item: 'i7', score: 7 }] });
+    await engine.close();
+  });
+
+  it('serves a read whose answer came in while the process was blocked past cacheTimeoutMs', async () => {
+    const events: EngineEvent[] = [];
+    const engine = await createEngine({
+      cache: createRedisCache({ client, prefix }),
+      namespace: 'stall',
+      models: { factors },
+      cacheTimeoutMs: 20,
+      onEvent: (e) => events.push(e),
+    });
+    await engine.publish({ recommendations: [['c3', { ids: ['i5'], scores: Float32Array.of(2) }]] });
+    const reads = [engine.recommend('c3'), engine.recommend('c3')];
+    await new Promise((sent) => process.nextTick(sent)); // the store sends its reads on the next tick
+    // Then the process does not yield for 3x the timeout (a long GC pause, a blocking task): Redis
+    // answered long before, and the answers wait in the socket when the overdue timer runs.
+    const until = performance.now() + 60;
+    while (performance.now() < until) {
+      // blocked
+    }
+    for (const read of await Promise.all(reads))
+      expect(read).toMatchObject({ source: 'cache', items: [{ item: 'i5' }] });
+    expect(events.filter((e) => e.type === 'cache-error')).toEqual([]);
     await engine.close();
   });
 

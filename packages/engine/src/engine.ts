@@ -1,6 +1,4 @@
 import {
-  type CacheDecoded,
-  type CacheIds,
   type CacheKeys,
   type CacheKind,
   type CacheStore,
@@ -43,6 +41,7 @@ import {
 } from '@encore/ranking';
 import type { FactorModelData } from './commands/factor-train.js';
 import type { CooccurrenceModelData } from './commands/train.js';
+import { CachedRead, type ReadHost, type ReadPlan, type ReadRequest } from './internal/cached-read.js';
 import { Deadlines } from './internal/deadlines.js';
 
 /** The warnings of an answer with none (shared: a hit allocates nothing it does not need). */
@@ -60,6 +59,19 @@ const READ_OPERATIONS: Readonly<Record<CacheKind, string>> = Object.freeze({
   list: 'read list',
   model: 'read model',
 });
+
+/** The options of together and list that a cached answer looks at. */
+type TitlesOption = { readonly k?: unknown; readonly titles?: unknown; readonly category?: unknown };
+
+/** The engine's read plans (see #makePlans). */
+interface Plans {
+  /** recommend: the cached top-k as it is. */
+  readonly recommend: ReadPlan<string, EngineRecommendOptions, RankedEntry[], EngineList>;
+  /** recommend with a filter or rules: the whole cached list, filtered and re-ranked. */
+  readonly recommendRanked: ReadPlan<string, EngineRecommendOptions, RankedItems, EngineList>;
+  readonly together: ReadPlan<string, TitlesOption, RankedEntry[], EngineList>;
+  readonly list: ReadPlan<ListId, TitlesOption, RankedEntry[], EngineList>;
+}
 
 /** The models an engine computes from when the cache has no answer. */
 export interface EngineModels {
@@ -91,8 +103,10 @@ export interface EngineOptions {
   readonly retryAfterMs: number;
   /**
    * How long the resolved version pointer is reused (default 1,000 ms): one round trip per read
-   * instead of two. Safe while it is below the publisher's `graceMs` (default 60 s), for which a
-   * replaced version stays readable.
+   * instead of two. Then it is looked up again while reads go on with it, so a new version is
+   * seen within about this long after its publish (and a read waits for the lookup only when the
+   * pointer went unused for twice this). Safe while it is below the publisher's `graceMs`
+   * (default 60 s), for which a replaced version stays readable. 0: looked up on every read.
    */
   readonly pointerTtlMs: number;
   /** Time to live of answers computed on a miss and written back (default 1 h; 0: no write-back). */
@@ -183,8 +197,12 @@ export class Engine {
   readonly #keys: CacheKeys;
   readonly #attributes: ItemAttributes | null;
   #pointer: { version: number | null; at: number } | null = null;
+  /** The pointer lookup in flight, if any (see #lookUpPointer). */
+  #pointerLookup: Promise<number | null | undefined> | null = null;
   /** The timeouts of the cache calls in flight (one timer for all; see internal/deadlines.ts). */
   readonly #deadlines: Deadlines;
+  /** How each kind of request is answered from the cache (see internal/cached-read.ts). */
+  readonly #plans: Plans;
   #skipUntil = 0;
   #failing = false;
   #closed = false;
@@ -195,6 +213,7 @@ export class Engine {
     this.#ownsCache = ownsCache;
     this.#keys = cacheKeys(options.namespace);
     this.#deadlines = new Deadlines(options.cacheTimeoutMs);
+    this.#plans = this.#makePlans();
     const { factors, cooccurrence } = options.models;
     this.#customers = factors === undefined ? null : IdMap.from(factors.customerIds);
     this.#itemIds = factors?.itemIds ?? cooccurrence?.model.itemIds ?? [];
@@ -225,31 +244,13 @@ export class Engine {
     } catch (error) {
       return Promise.reject(error);
     }
-    const computed = (): Promise<EngineList> => this.#recommendComputed(customerId, o, k);
-    if (o.filter !== undefined || o.rules !== undefined) {
-      if (this.#attributes === null) {
-        return Promise.reject(
-          invalidArgument(where, 'filter and rules need the catalog (createEngine({ catalog }))', o.filter),
-        );
-      }
-      return this.#cached(
-        'recommendations',
-        customerId,
-        k,
-        decodeCacheValue,
-        (value, version) => this.#shape(value, 'cache', version, k, o, []),
-        computed,
+    if (o.filter === undefined && o.rules === undefined) return this.#read(this.#plans.recommend, customerId, k, o);
+    if (this.#attributes === null) {
+      return Promise.reject(
+        invalidArgument(where, 'filter and rules need the catalog (createEngine({ catalog }))', o.filter),
       );
     }
-    const titles = o.titles === true;
-    return this.#cached(
-      'recommendations',
-      customerId,
-      k,
-      decodeRankedEntries,
-      (entries, version) => this.#hit(entries, version, titles),
-      computed,
-    );
+    return this.#read(this.#plans.recommendRanked, customerId, k, o);
   }
 
   /** recommend's answer when the cache has none: from the models, written back when it is the customer's own. */
@@ -310,29 +311,21 @@ export class Engine {
     options: { readonly k?: number; readonly titles?: boolean } = {},
   ): Promise<EngineList> {
     const where = 'engine/together';
+    let o: TitlesOption;
     let k: number;
-    let titles: boolean;
     try {
       this.#checkOpen(where);
       if (!Array.isArray(itemIds) || itemIds.length === 0) {
         throw invalidArgument(where, 'itemIds must be a non-empty array of item ids', itemIds);
       }
       for (const id of itemIds) checkIdString(where, 'itemIds[]', id);
-      const o = checkOptions(where, options, TOGETHER_OPTIONS);
+      o = checkOptions(where, options, TOGETHER_OPTIONS);
       k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
-      titles = o.titles === true;
     } catch (error) {
       return Promise.reject(error);
     }
-    if (itemIds.length > 1) return this.#togetherComputed(itemIds, k, titles);
-    return this.#cached(
-      'together',
-      itemIds[0] as string,
-      k,
-      decodeRankedEntries,
-      (entries, version) => this.#hit(entries, version, titles),
-      () => this.#togetherComputed(itemIds, k, titles),
-    );
+    if (itemIds.length > 1) return this.#togetherComputed(itemIds, k, o.titles === true);
+    return this.#read(this.#plans.together, itemIds[0] as string, k, o);
   }
 
   /** together's answer when the cache has none (or for a cart): from the co-occurrence model. */
@@ -371,28 +364,20 @@ export class Engine {
     options: { readonly category?: string; readonly k?: number; readonly titles?: boolean } = {},
   ): Promise<EngineList> {
     const where = 'engine/list';
+    let o: TitlesOption;
     let id: ListId;
     let k: number;
-    let titles: boolean;
     try {
       this.#checkOpen(where);
       checkIdString(where, 'name', name);
-      const o = checkOptions(where, options, LIST_OPTIONS);
+      o = checkOptions(where, options, LIST_OPTIONS);
       if (o.category !== undefined) checkIdString(where, 'category', o.category);
       k = checkInteger(where, 'k', o.k ?? 10, 1, 10_000);
-      titles = o.titles === true;
       id = o.category === undefined ? { name } : { name, category: o.category as string };
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#cached(
-      'list',
-      id,
-      k,
-      decodeRankedEntries,
-      (entries, version) => this.#hit(entries, version, titles),
-      async () => this.#listComputed(id, k, titles),
-    );
+    return this.#read(this.#plans.list, id, k, o);
   }
 
   /** list's answer when nothing is published: the best sellers from the factor model's popularity. */
@@ -461,85 +446,124 @@ export class Engine {
   }
 
   /**
-   * The cached answer, else `miss()`'s. Resolves `hit(value, version)` when the current version
-   * holds a value for (kind, id) that `decode` accepts; else `miss()`: no value, a value that does
-   * not decode (reported as 'cache-miss'), or the cache failing, slow or skipped (reported as
-   * #guard does). The pointer is looked up once per `pointerTtlMs`; otherwise a hit is one store
-   * read and one promise of the engine's own, with no async layers: this is every cached answer.
+   * The cached answer, else the plan's miss: no value, a value that does not decode (reported as
+   * 'cache-miss'), or the cache failing, slow or skipped (reported as #guard does). The pointer is
+   * looked up once per `pointerTtlMs`, off the reads' path; a hit is one store read and one promise
+   * of the engine's own, with no async layers: this is every cached answer.
    */
-  #cached<K extends CacheKind, T, R>(
-    kind: K,
-    id: CacheIds[K],
+  #read<Id extends string | ListId, Options, Value>(
+    plan: ReadPlan<Id, Options, Value, EngineList>,
+    id: Id,
     limit: number,
-    decode: (kind: K, bytes: Buffer, limit: number) => CacheDecoded<T>,
-    hit: (value: T, version: number) => R,
-    miss: () => Promise<R>,
-  ): Promise<R> {
-    const fresh = this.#pointer;
-    if (fresh !== null && this.#o.now() - fresh.at < this.#o.pointerTtlMs) {
-      return fresh.version === null ? miss() : this.#cachedAt(fresh.version, kind, id, limit, decode, hit, miss);
+    options: Options,
+  ): Promise<EngineList> {
+    const known = this.#pointer;
+    if (known !== null) {
+      const now = this.#o.now();
+      const age = now - known.at;
+      const ttl = this.#o.pointerTtlMs;
+      // Past its time to live the pointer is looked up again, in the background: reads go on with
+      // the one known (its version stays readable for the publisher's graceMs) rather than each
+      // waiting a round trip more. Only a pointer unused for over twice its time is waited for.
+      if (age >= ttl) void this.#lookUpPointer();
+      if (age < 2 * ttl) {
+        return known.version === null
+          ? plan.miss({ id, limit, options })
+          : this.#readAt(known.version, plan, id, limit, options, now);
+      }
     }
-    return this.#guard('pointer', () => this.#version()).then((version) =>
-      version === undefined || version === null ? miss() : this.#cachedAt(version, kind, id, limit, decode, hit, miss),
+    return this.#lookUpPointer().then((version) =>
+      version === undefined || version === null
+        ? plan.miss({ id, limit, options })
+        : this.#readAt(version, plan, id, limit, options, this.#o.now()),
     );
   }
 
-  /** #cached with the version known: one store read, under the timeout, settling one promise. */
-  #cachedAt<K extends CacheKind, T, R>(
-    version: number,
-    kind: K,
-    id: CacheIds[K],
-    limit: number,
-    decode: (kind: K, bytes: Buffer, limit: number) => CacheDecoded<T>,
-    hit: (value: T, version: number) => R,
-    miss: () => Promise<R>,
-  ): Promise<R> {
-    if (this.#o.now() < this.#skipUntil) return miss();
-    const operation = READ_OPERATIONS[kind];
-    const key = this.#keys.value(version, kind, id);
-    return new Promise<R>((resolve, reject) => {
-      // Whichever comes first, the store's answer or the timeout, settles; the other is ignored.
-      let settled = false;
-      const failed = (error: unknown): void => {
-        if (settled) return;
-        settled = true;
-        this.#deadlines.settle(ticket);
-        try {
-          this.#failed(operation, error);
-          resolve(miss());
-        } catch (thrown) {
-          reject(thrown);
-        }
-      };
-      const ticket = this.#deadlines.start(() => failed(this.#timeout(operation)));
-      const answered = (bytes: Buffer | null): void => {
-        if (settled) return;
-        settled = true;
-        this.#deadlines.settle(ticket);
-        try {
-          this.#answered(operation);
-          const decoded = bytes === null ? null : decode(kind, bytes, limit);
-          if (decoded?.ok === true) {
-            resolve(hit(decoded.value, version));
-            return;
-          }
-          this.#o.onEvent({
-            type: 'cache-miss',
-            kind,
-            id: typeof id === 'string' ? id : JSON.stringify(id),
-            reason: decoded === null ? 'absent' : decoded.reason,
-          });
-          resolve(miss());
-        } catch (thrown) {
-          reject(thrown);
-        }
-      };
-      try {
-        this.#o.cache.get(key).then(answered, failed);
-      } catch (error) {
-        failed(error); // a store that throws instead of rejecting
-      }
+  /**
+   * The pointer looked up (undefined when the cache failed, as #guard reports), one lookup at a
+   * time: the reads that wait for it share it.
+   */
+  #lookUpPointer(): Promise<number | null | undefined> {
+    this.#pointerLookup ??= this.#guard('pointer', () => this.#version()).finally(() => {
+      this.#pointerLookup = null;
     });
+    return this.#pointerLookup;
+  }
+
+  /** #read with the version known (at `now`): one store read under the timeout (see CachedRead). */
+  #readAt<Id extends string | ListId, Options, Value>(
+    version: number,
+    plan: ReadPlan<Id, Options, Value, EngineList>,
+    id: Id,
+    limit: number,
+    options: Options,
+    now: number,
+  ): Promise<EngineList> {
+    if (now < this.#skipUntil) return plan.miss({ id, limit, options });
+    const key = this.#keys.value(version, plan.kind, id);
+    const read = new CachedRead(plan, id, limit, options, version);
+    const cache = this.#o.cache;
+    try {
+      if (cache.getTo !== undefined) cache.getTo(key, read);
+      else
+        cache.get(key).then(
+          (bytes) => read.resolve(bytes),
+          (error: unknown) => read.reject(error),
+        );
+    } catch (error) {
+      read.reject(error); // a store that throws instead of rejecting
+    }
+    return read.answer;
+  }
+
+  /** The plans of #read, one per kind of request; made once, with the engine. */
+  #makePlans(): Plans {
+    const host: ReadHost = {
+      deadlines: this.#deadlines,
+      answered: (operation) => this.#answered(operation),
+      failed: (operation, error) => this.#failed(operation, error),
+      timeout: (operation) => this.#timeout(operation),
+      missed: (kind, id, reason) =>
+        this.#o.onEvent({
+          type: 'cache-miss',
+          kind: kind as CacheKind,
+          id: typeof id === 'string' ? id : JSON.stringify(id),
+          reason,
+        }),
+    };
+    const recommendations = { kind: 'recommendations', operation: READ_OPERATIONS.recommendations, host } as const;
+    const recommendMiss = (r: ReadRequest<string, EngineRecommendOptions>): Promise<EngineList> =>
+      this.#recommendComputed(r.id, r.options, r.limit);
+    return {
+      recommend: {
+        ...recommendations,
+        decode: decodeRankedEntries,
+        hit: (entries, r, version) => this.#hit(entries, version, r.options.titles === true),
+        miss: recommendMiss,
+      },
+      recommendRanked: {
+        ...recommendations,
+        decode: decodeCacheValue,
+        hit: (value, r, version) => this.#shape(value, 'cache', version, r.limit, r.options, NO_WARNINGS),
+        miss: recommendMiss,
+      },
+      together: {
+        kind: 'together',
+        operation: READ_OPERATIONS.together,
+        host,
+        decode: decodeRankedEntries,
+        hit: (entries, r, version) => this.#hit(entries, version, r.options.titles === true),
+        miss: (r) => this.#togetherComputed([r.id], r.limit, r.options.titles === true),
+      },
+      list: {
+        kind: 'list',
+        operation: READ_OPERATIONS.list,
+        host,
+        decode: decodeRankedEntries,
+        hit: (entries, r, version) => this.#hit(entries, version, r.options.titles === true),
+        miss: async (r) => this.#listComputed(r.id, r.limit, r.options.titles === true),
+      },
+    };
   }
 
   /** A cache hit's answer: the decoded entries as they are (titles added only when asked for). */
@@ -621,7 +645,7 @@ export class Engine {
    */
   #withDeadline<T>(operation: string, call: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const ticket = this.#deadlines.start(() => reject(this.#timeout(operation)));
+      const ticket = this.#deadlines.start({ expire: () => reject(this.#timeout(operation)) });
       const failed = (error: unknown): void => {
         this.#deadlines.settle(ticket);
         reject(error);
