@@ -13,6 +13,7 @@ export class IdTable {
   #size = 0;
   readonly #maxSlots: number;
 
+  /** Slot counts are powers of two: `initialSlots` ≤ `maxSlots`. */
   constructor(initialSlots = 1024, maxSlots = MAX_SLOTS) {
     this.#maxSlots = maxSlots;
     this.#words = new Int32Array(3 * initialSlots);
@@ -109,49 +110,23 @@ export class IdTable {
 
 /** Longest id the table keeps: three words. */
 const MAX_LENGTH = 12;
-/** Most slots (a power of two): 32,768 ids, about 1.3 MB with the strings. */
-const MAX_SLOTS = 1 << 16;
+/**
+ * Most slots (a power of two): 262,144 ids, a large shop's catalog; about 70 bytes each with the
+ * string, so at most about 18 MB, and as much as the ids a process sees.
+ */
+const MAX_SLOTS = 1 << 19;
 
 function hash(w0: number, w1: number, w2: number, length: number): number {
   const h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2 ^ length, 0x85ebca6b), 0xc2b2ae35);
   return h ^ (h >>> 15);
 }
 
-/** The ASCII string in `p[at, at + length)`, or undefined when a byte is not ASCII. */
-export function asciiString(p: Buffer, at: number, length: number): string | undefined {
-  if (!isAscii(p, at, length)) return undefined;
-  // Short ids (stock codes, SKUs) are most of them: fromCharCode with arguments beats a slice.
-  switch (length) {
-    case 0:
-      return '';
-    case 1:
-      return String.fromCharCode(p[at] as number);
-    case 2:
-      return String.fromCharCode(p[at] as number, p[at + 1] as number);
-    case 3:
-      return String.fromCharCode(p[at] as number, p[at + 1] as number, p[at + 2] as number);
-    case 4:
-      return String.fromCharCode(p[at] as number, p[at + 1] as number, p[at + 2] as number, p[at + 3] as number);
-    case 5:
-      return String.fromCharCode(
-        p[at] as number,
-        p[at + 1] as number,
-        p[at + 2] as number,
-        p[at + 3] as number,
-        p[at + 4] as number,
-      );
-    case 6:
-      return String.fromCharCode(
-        p[at] as number,
-        p[at + 1] as number,
-        p[at + 2] as number,
-        p[at + 3] as number,
-        p[at + 4] as number,
-        p[at + 5] as number,
-      );
-    default:
-      return p.toString('latin1', at, at + length);
-  }
+/**
+ * The ASCII string in `p[at, at + length)`, or undefined when a byte is not ASCII. Off the hot path:
+ * ids the table keeps are made once, only longer ones each time.
+ */
+function asciiString(p: Buffer, at: number, length: number): string | undefined {
+  return isAscii(p, at, length) ? p.toString('latin1', at, at + length) : undefined;
 }
 
 /** True when p[at, at + length) is all ASCII. */
