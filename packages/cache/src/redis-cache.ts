@@ -373,9 +373,9 @@ function deliverOne(client: Redis, key: string, receiver: CacheReceiver): void {
 }
 
 /**
- * An MGET's values (or its error, as IO_ERROR) to the receivers `reads[from, to)`, in order. A receiver that
- * throws (none should) does not keep the others waiting: every one is called, then the first
- * error is thrown.
+ * An MGET's values (or its error, as IO_ERROR) to the receivers `reads[from, to)`, in order. A
+ * receiver that throws (none should) does not keep the others waiting: every one is called, then
+ * the first error is thrown.
  */
 function deliver(
   reads: readonly CacheReceiver[],
