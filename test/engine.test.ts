@@ -324,6 +324,29 @@ describe('the engine read path with a fresh pointer', () => {
     await publisher.close();
   });
 
+  it("a pointer lookup that fails in the background is reported, and under cacheErrors 'throw' rejects only the reads waiting for it", async () => {
+    let now = 9_000_000;
+    const { store, modes } = scriptedStore(createMemoryCache(), true);
+    const events: EngineEvent[] = [];
+    const strict = await createEngine({
+      cache: store,
+      models: { factors },
+      now: () => now,
+      pointerTtlMs: 1000,
+      cacheErrors: 'throw',
+      onEvent: (e) => events.push(e),
+    });
+    await strict.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
+    modes.set(':current', 'fail');
+    now += 1500; // stale: looked up in the background, the read goes on with the known pointer
+    expect((await strict.recommend('c4')).source).toBe('cache');
+    await new Promise((settled) => setTimeout(settled, 10));
+    expect(events).toEqual([expect.objectContaining({ type: 'cache-error', operation: 'pointer' })]);
+    now += 5000; // unused for long: the read waits for the lookup, and gets its error
+    await expect(strict.recommend('c4')).rejects.toThrow(/READONLY/);
+    await strict.close();
+  });
+
   it("rejects under cacheErrors 'throw', and when onEvent throws, instead of hanging", async () => {
     const { store, modes } = scriptedStore(createMemoryCache());
     const strict = await createEngine({ cache: store, models: { factors }, cacheErrors: 'throw', cacheTimeoutMs: 20 });

@@ -465,7 +465,9 @@ export class Engine {
       // Past its time to live the pointer is looked up again, in the background: reads go on with
       // the one known (its version stays readable for the publisher's graceMs) rather than each
       // waiting a round trip more. Only a pointer unused for over twice its time is waited for.
-      if (age >= ttl) void this.#lookUpPointer();
+      // Its failure is reported (onEvent) and, under cacheErrors 'throw', rejects only the reads
+      // that wait for it: this read goes on with the known pointer.
+      if (age >= ttl) this.#lookUpPointer().catch(() => undefined);
       if (age < 2 * ttl) {
         return known.version === null
           ? plan.miss({ id, limit, options })
