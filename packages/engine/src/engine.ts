@@ -41,7 +41,13 @@ import {
 } from '@encore/ranking';
 import type { FactorModelData } from './commands/factor-train.js';
 import type { CooccurrenceModelData } from './commands/train.js';
-import { CachedRead, type ReadHost, type ReadPlan, type ReadRequest } from './internal/cached-read.js';
+import {
+  CachedRead,
+  type ReadHost,
+  type ReadPlan,
+  type ReadPlanKind,
+  type ReadRequest,
+} from './internal/cached-read.js';
 import { Deadlines } from './internal/deadlines.js';
 
 /** The warnings of an answer with none (shared: a hit allocates nothing it does not need). */
@@ -528,41 +534,38 @@ export class Engine {
       missed: (kind, id, reason) =>
         this.#o.onEvent({
           type: 'cache-miss',
-          kind: kind as CacheKind,
+          kind,
           id: typeof id === 'string' ? id : JSON.stringify(id),
           reason,
         }),
     };
-    const recommendations = { kind: 'recommendations', operation: READ_OPERATIONS.recommendations, host } as const;
+    const base = <K extends ReadPlanKind>(kind: K) => ({ kind, operation: READ_OPERATIONS[kind], host });
+    // The cached entries as they are: recommend, together and list answer a hit alike.
+    const hitEntries = (
+      entries: RankedEntry[],
+      r: ReadRequest<unknown, { readonly titles?: unknown }>,
+      version: number,
+    ): EngineList => this.#hit(entries, version, r.options.titles === true);
     const recommendMiss = (r: ReadRequest<string, EngineRecommendOptions>): Promise<EngineList> =>
       this.#recommendComputed(r.id, r.options, r.limit);
     return {
-      recommend: {
-        ...recommendations,
-        decode: decodeRankedEntries,
-        hit: (entries, r, version) => this.#hit(entries, version, r.options.titles === true),
-        miss: recommendMiss,
-      },
+      recommend: { ...base('recommendations'), decode: decodeRankedEntries, hit: hitEntries, miss: recommendMiss },
       recommendRanked: {
-        ...recommendations,
+        ...base('recommendations'),
         decode: decodeCacheValue,
         hit: (value, r, version) => this.#shape(value, 'cache', version, r.limit, r.options, NO_WARNINGS),
         miss: recommendMiss,
       },
       together: {
-        kind: 'together',
-        operation: READ_OPERATIONS.together,
-        host,
+        ...base('together'),
         decode: decodeRankedEntries,
-        hit: (entries, r, version) => this.#hit(entries, version, r.options.titles === true),
+        hit: hitEntries,
         miss: (r) => this.#togetherComputed([r.id], r.limit, r.options.titles === true),
       },
       list: {
-        kind: 'list',
-        operation: READ_OPERATIONS.list,
-        host,
+        ...base('list'),
         decode: decodeRankedEntries,
-        hit: (entries, r, version) => this.#hit(entries, version, r.options.titles === true),
+        hit: hitEntries,
         miss: async (r) => this.#listComputed(r.id, r.limit, r.options.titles === true),
       },
     };

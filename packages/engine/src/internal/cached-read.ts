@@ -8,6 +8,9 @@ import type { Deadlines, Expiring } from './deadlines.js';
  * that is young-generation garbage, and the collections it brings pause every request in flight.
  */
 
+/** The kinds a read plan reads (model metadata is not served). */
+export type ReadPlanKind = 'recommendations' | 'together' | 'list';
+
 /** What a read answers: the request's id, its k, and its checked options. */
 export interface ReadRequest<Id, Options> {
   readonly id: Id;
@@ -26,17 +29,17 @@ export interface ReadHost {
   /** The error of a read that ran out of time. */
   timeout(operation: string): Error;
   /** The value was absent or did not decode (reported as a 'cache-miss' event). */
-  missed(kind: string, id: unknown, reason: CacheMissReason): void;
+  missed(kind: ReadPlanKind, id: unknown, reason: CacheMissReason): void;
 }
 
 /** How one kind of request is answered (made once per engine and kind of request). */
 export interface ReadPlan<Id, Options, Value, Answer> {
-  readonly kind: 'recommendations' | 'together' | 'list';
+  readonly kind: ReadPlanKind;
   /** The operation named in events ('read recommendations'). */
   readonly operation: string;
   readonly host: ReadHost;
   /** The cached bytes as the value `hit` takes (decodeRankedEntries, decodeCacheValue). */
-  readonly decode: (kind: 'recommendations' | 'together' | 'list', bytes: Buffer, limit: number) => CacheDecoded<Value>;
+  readonly decode: (kind: ReadPlanKind, bytes: Buffer, limit: number) => CacheDecoded<Value>;
   /** The answer from a cached value of `version`. */
   readonly hit: (value: Value, request: ReadRequest<Id, Options>, version: number) => Answer;
   /** The answer without the cache: no value, a value that did not decode, the store failing or skipped. */
