@@ -12,14 +12,16 @@ export default defineConfig({
       '@encore/eval': src('./packages/eval/src/index.ts'),
       '@encore/cooccurrence': src('./packages/cooccurrence/src/index.ts'),
       // Subpaths first: an alias also matches names that continue with '/'.
-      '@encore/factorization/als-kernel': src('./packages/factorization/src/als-kernel.ts'),
-      '@encore/factorization/score-kernel': src('./packages/factorization/src/score-kernel.ts'),
+      '@encore/factorization/internal/kernels': src('./packages/factorization/src/internal/kernels.ts'),
       '@encore/factorization': src('./packages/factorization/src/index.ts'),
       '@encore/ranking': src('./packages/ranking/src/index.ts'),
       '@encore/cache': src('./packages/cache/src/index.ts'),
       '@encore/workers': src('./workers/src/index.ts'),
       '@encore/datasets': src('./datasets/src/index.ts'),
+      '@encore/models': src('./packages/models/src/index.ts'),
+      '@encore/jobs': src('./packages/jobs/src/index.ts'),
       '@encore/engine': src('./packages/engine/src/index.ts'),
+      '@encore/cli': src('./packages/cli/src/index.ts'),
     },
   },
   test: {

@@ -4,17 +4,25 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   beginPublish,
-  type CacheRead,
+  type CacheIds,
+  type CacheKind,
+  type CacheMissReason,
+  type CacheReadEvent,
   type CacheStore,
+  type CacheValues,
   cacheKeys,
+  createCacheReader,
   createMemoryCache,
   createRedisCache,
   currentVersion,
+  decodeCacheValue,
+  decodeRankedEntries,
   encodeCacheValue,
+  type ListId,
   publishVersion,
+  type RankedEntry,
   type RankedItems,
-  readCurrent,
-  readCurrentMany,
+  type ReadRequest,
   sweepNamespace,
 } from '@encore/cache';
 import type { Redis } from 'ioredis';
@@ -109,8 +117,80 @@ function ranked(version: number, customer: number): RankedItems {
   return { ids, scores };
 }
 
+/**
+ * A read as a server makes it: the value and the version it came from, or a miss with a reason
+ * (`detail` for the test's messages).
+ */
+type Read<T> =
+  | { readonly hit: true; readonly value: T; readonly version: number }
+  | {
+      readonly hit: false;
+      readonly reason: CacheMissReason;
+      readonly version: number | null;
+      readonly detail: string;
+    };
+
+/**
+ * The value of `id` in `namespace`: the current version looked up (currentVersion), or `pinned`,
+ * then one store.get and decodeCacheValue, each its own round trip (so a read that straddles a
+ * switch resolves v1 and reads under v1 after the switch).
+ */
+async function readValue<K extends CacheKind>(
+  store: CacheStore,
+  namespace: string,
+  kind: K,
+  id: CacheIds[K],
+  pinned?: number,
+): Promise<Read<CacheValues[K]>> {
+  const version = pinned ?? (await currentVersion(store, namespace));
+  if (version === null) return { hit: false, reason: 'unpublished', version, detail: `nothing in ${namespace}` };
+  return toRead(kind, version, await store.get(cacheKeys(namespace).value(version, kind, id)));
+}
+
+/** The values of many ids of one kind, from one version: the pointer looked up once, the values read in one mget. */
+async function readValues<K extends CacheKind>(
+  store: CacheStore,
+  namespace: string,
+  kind: K,
+  ids: readonly CacheIds[K][],
+): Promise<Read<CacheValues[K]>[]> {
+  const version = await currentVersion(store, namespace);
+  if (version === null) return ids.map(() => ({ hit: false, reason: 'unpublished', version, detail: namespace }));
+  const keys = cacheKeys(namespace);
+  const values = await store.mget(ids.map((id) => keys.value(version, kind, id)));
+  return values.map((bytes) => toRead(kind, version, bytes));
+}
+
+function toRead<K extends CacheKind>(kind: K, version: number, bytes: Buffer | null): Read<CacheValues[K]> {
+  if (bytes === null) return { hit: false, reason: 'absent', version, detail: `no ${kind} value in v${version}` };
+  const decoded = decodeCacheValue(kind, bytes);
+  if (decoded.ok) return { hit: true, value: decoded.value, version };
+  return { hit: false, reason: decoded.reason, version, detail: decoded.detail };
+}
+
+/** A CacheReader's read of whole recommendation lists, answered as a {@link Read} (the miss: 'absent'). */
+function wholeListReader(store: CacheStore, namespace: string, options: { pointerTtlMs?: number } = {}) {
+  const reader = createCacheReader({ store, namespace, ...options });
+  const plan = reader.plan({
+    kind: 'recommendations',
+    decode: decodeCacheValue,
+    hit: (value: RankedItems, _: ReadRequest<string, null>, version: number): Read<RankedItems> => ({
+      hit: true,
+      value,
+      version,
+    }),
+    miss: async (): Promise<Read<RankedItems>> => ({
+      hit: false,
+      reason: 'absent',
+      version: reader.version ?? null,
+      detail: 'miss',
+    }),
+  });
+  return (customer: string): Promise<Read<RankedItems>> => reader.read(plan, customer, Number.MAX_SAFE_INTEGER, null);
+}
+
 /** True when `read` is the whole list of `customer` in the version it says it came from. */
-function isComplete(read: CacheRead<RankedItems>, customer: number): boolean {
+function isComplete(read: Read<RankedItems>, customer: number): boolean {
   if (!read.hit) return false;
   const expected = ranked(read.version, customer);
   return (
@@ -383,7 +463,7 @@ for (const [name, makeFixture] of STORES) {
         const store = f.store();
         const ns = freshNamespace('empty');
         expect(await currentVersion(store, ns)).toBeNull();
-        const read = await readCurrent(store, ns, 'recommendations', 'c0');
+        const read = await readValue(store, ns, 'recommendations', 'c0');
         expect(read).toMatchObject({ hit: false, reason: 'unpublished', version: null });
       });
 
@@ -417,26 +497,26 @@ for (const [name, makeFixture] of STORES) {
         expect(result).toMatchObject({ namespace: ns, version: 1, previous: null, written: 6, cleanupError: null });
         expect(await currentVersion(store, ns)).toBe(1);
 
-        const c0 = await readCurrent(store, ns, 'recommendations', 'c0');
-        expect(isComplete(c0 as CacheRead<RankedItems>, 0)).toBe(true);
-        const sp = await readCurrent(store, ns, 'recommendations', 'special');
+        const c0 = await readValue(store, ns, 'recommendations', 'c0');
+        expect(isComplete(c0 as Read<RankedItems>, 0)).toBe(true);
+        const sp = await readValue(store, ns, 'recommendations', 'special');
         if (!sp.hit) throw new Error(sp.detail);
         expect(sp.value.scores).toBeInstanceOf(Float32Array);
         expect(Buffer.from(sp.value.scores.buffer, sp.value.scores.byteOffset, 24)).toEqual(
           Buffer.from(special.buffer),
         );
-        expect(await readCurrent(store, ns, 'together', 'sku-1')).toMatchObject({
+        expect(await readValue(store, ns, 'together', 'sku-1')).toMatchObject({
           hit: true,
           version: 1,
           value: { ids: ['sku-2'] },
         });
-        const lists = await readCurrentMany(store, ns, 'list', [
+        const lists = await readValues(store, ns, 'list', [
           'best-sellers',
           { name: 'best-sellers', category: 'shoes' },
           { name: 'best-sellers', category: 'hats' },
         ]);
         expect(lists.map((r) => (r.hit ? r.value.ids[0] : r.reason))).toEqual(['sku-9', 'sku-3', 'absent']);
-        const model = await readCurrent(store, ns, 'model', 'als');
+        const model = await readValue(store, ns, 'model', 'als');
         if (!model.hit) throw new Error(model.detail);
         expect(model.value.trainedAt).toEqual(meta.trainedAt);
         expect(model.value.itemCounts).toEqual(meta.itemCounts);
@@ -447,7 +527,7 @@ for (const [name, makeFixture] of STORES) {
         expect([...(model.value.perCategory as Map<string, number>)]).toEqual([...meta.perCategory]);
         expect(model.value.params).toEqual(meta.params);
         // A kind read under another kind's id is simply another key: absent.
-        expect(await readCurrent(store, ns, 'together', 'c0')).toMatchObject({ hit: false, reason: 'absent' });
+        expect(await readValue(store, ns, 'together', 'c0')).toMatchObject({ hit: false, reason: 'absent' });
       });
 
       it('ids that would collide if keys were joined naively get their own values', async () => {
@@ -474,13 +554,13 @@ for (const [name, makeFixture] of STORES) {
           await p.put('list', 'a:b', { ids: ['name-only'], scores: Float32Array.of(1) });
           await p.put('list', { name: 'a', category: 'b' }, { ids: ['name-and-category'], scores: Float32Array.of(2) });
         });
-        const reads = await readCurrentMany(store, ns, 'recommendations', ids);
+        const reads = await readValues(store, ns, 'recommendations', ids);
         expect(reads.map((r) => (r.hit ? r.value.ids[0] : r.reason))).toEqual(ids.map((_, i) => `item-${i}`));
-        expect((await readCurrent(store, ns, 'list', 'a:b')).hit && 'ok').toBe('ok');
-        const byCategory = await readCurrent(store, ns, 'list', { name: 'a', category: 'b' });
+        expect((await readValue(store, ns, 'list', 'a:b')).hit && 'ok').toBe('ok');
+        const byCategory = await readValue(store, ns, 'list', { name: 'a', category: 'b' });
         expect(byCategory.hit ? byCategory.value.ids : null).toEqual(['name-and-category']);
         // Another namespace that shares a prefix of the escaped name sees nothing.
-        expect((await readCurrent(store, `${ns}:v1`, 'recommendations', 'a')).hit).toBe(false);
+        expect((await readValue(store, `${ns}:v1`, 'recommendations', 'a')).hit).toBe(false);
       });
 
       it('a new version replaces the whole namespace; the old one stays readable for graceMs, then expires', async () => {
@@ -496,20 +576,20 @@ for (const [name, makeFixture] of STORES) {
           { graceMs: f.ttlMs },
         );
         expect(second).toMatchObject({ version: 2, previous: 1, written: 3, cleanupError: null });
-        const now = await readCurrentMany(store, ns, 'recommendations', ['c0', 'c2', 'c4']);
+        const now = await readValues(store, ns, 'recommendations', ['c0', 'c2', 'c4']);
         expect(now.map((r) => (r.hit ? r.version : r.reason))).toEqual([2, 2, 'absent']);
-        expect(isComplete(now[1] as CacheRead<RankedItems>, 2)).toBe(true);
+        expect(isComplete(now[1] as Read<RankedItems>, 2)).toBe(true);
         // A reader that resolved version 1 just before the switch still finds its value…
-        const pinned = await readCurrent(store, ns, 'recommendations', 'c4', { version: 1 });
+        const pinned = await readValue(store, ns, 'recommendations', 'c4', 1);
         expect(isComplete(pinned, 4)).toBe(true);
         // …until the grace period is over.
         await f.advance(f.ttlMs * 2);
-        expect(await readCurrent(store, ns, 'recommendations', 'c4', { version: 1 })).toMatchObject({
+        expect(await readValue(store, ns, 'recommendations', 'c4', 1)).toMatchObject({
           hit: false,
           reason: 'absent',
           version: 1,
         });
-        expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
+        expect(isComplete(await readValue(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
       });
 
       it('a corrupt or foreign value is a miss with a typed reason, never a value', async () => {
@@ -533,7 +613,7 @@ for (const [name, makeFixture] of STORES) {
           ['other-kind', encodeCacheValue('model', { a: 1 }), 'corrupt'],
         ];
         for (const [id, value] of cases) await store.set(keys.value(1, 'recommendations', id), value);
-        const reads = await readCurrentMany(
+        const reads = await readValues(
           store,
           ns,
           'recommendations',
@@ -541,13 +621,39 @@ for (const [name, makeFixture] of STORES) {
         );
         expect(reads.map((r) => (r.hit ? 'hit' : r.reason))).toEqual(cases.map(([, , reason]) => reason));
         for (const r of reads) expect(r.hit ? '' : r.detail).not.toBe('');
-        // A pointer that is not a version number.
-        await store.set(keys.current, bytes('seven'), { pinned: true });
-        expect(await readCurrent(store, ns, 'recommendations', 'c0')).toMatchObject({
-          hit: false,
-          reason: 'corrupt',
-          version: null,
+        // A server's reader misses alike, and says why.
+        const events: CacheReadEvent[] = [];
+        const reader = createCacheReader({ store, namespace: ns, onEvent: (e) => events.push(e) });
+        const plan = reader.plan({
+          kind: 'recommendations',
+          decode: decodeRankedEntries,
+          hit: () => 'hit',
+          miss: async () => 'miss',
         });
+        for (const [id] of cases) expect(await reader.read(plan, id, 20, null)).toBe('miss');
+        expect(await reader.read(plan, 'c0', 20, null)).toBe('hit');
+        expect(events.map((e) => (e.type === 'cache-miss' ? [e.id, e.reason] : e.type))).toEqual(
+          cases.map(([id, , reason]) => [id, reason]),
+        );
+        // A pointer that is not a version number: a cache-error for the reader, CACHE_FORMAT for currentVersion.
+        await store.set(keys.current, bytes('seven'), { pinned: true });
+        events.length = 0;
+        const fresh = createCacheReader({ store, namespace: ns, onEvent: (e) => events.push(e) });
+        const freshPlan = fresh.plan({
+          kind: 'recommendations',
+          decode: decodeRankedEntries,
+          hit: () => 'hit',
+          miss: async () => 'miss',
+        });
+        expect(await fresh.read(freshPlan, 'c0', 20, null)).toBe('miss');
+        expect(events).toEqual([
+          expect.objectContaining({
+            type: 'cache-error',
+            operation: 'pointer',
+            error: expect.objectContaining({ code: 'CACHE_FORMAT' }),
+          }),
+        ]);
+        expect(fresh.version).toBeUndefined();
         await expect(currentVersion(store, ns)).rejects.toMatchObject({ code: 'CACHE_FORMAT' });
       });
 
@@ -561,7 +667,7 @@ for (const [name, makeFixture] of STORES) {
         await p.abort();
         await p.abort();
         expect(await store.get(cacheKeys(ns).value(2, 'recommendations', 'c0'))).toBeNull();
-        expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c1'), 1)).toBe(true);
+        expect(isComplete(await readValue(store, ns, 'recommendations', 'c1'), 1)).toBe(true);
         await expect(p.put('recommendations', 'c9', ranked(2, 9))).rejects.toMatchObject({
           code: 'IO_ERROR',
           details: { reason: 'closed' },
@@ -623,7 +729,7 @@ for (const [name, makeFixture] of STORES) {
         await yieldToEventLoop();
         const partialKey = cacheKeys(ns).value(2, 'recommendations', 'c0');
         await expect.poll(() => store.get(partialKey)).not.toBeNull();
-        for (let c = 0; c < 4; c++) expect((await readCurrent(store, ns, 'recommendations', `c${c}`)).version).toBe(1);
+        for (let c = 0; c < 4; c++) expect((await readValue(store, ns, 'recommendations', `c${c}`)).version).toBe(1);
         await expect(beginPublish(store, ns)).rejects.toMatchObject({ details: { reason: 'locked' } });
         await f.advance(lease * 2);
         const next = await beginPublish(store, ns);
@@ -632,7 +738,7 @@ for (const [name, makeFixture] of STORES) {
         expect(next.version).toBe(3);
         await next.put('recommendations', 'c0', ranked(3, 0));
         expect(await next.commit()).toMatchObject({ version: 3, previous: 1, swept: [2] });
-        expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
+        expect(isComplete(await readValue(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
       });
 
       it('fencing: a writer whose lease expired and was taken over can neither write nor switch', async () => {
@@ -655,7 +761,7 @@ for (const [name, makeFixture] of STORES) {
         expect((await fresh.commit()).version).toBe(3);
         expect(await store.get(cacheKeys(ns).value(2, 'recommendations', 'c1'))).toBeNull();
         for (let c = 0; c < 2; c++) {
-          expect(isComplete(await readCurrent(store, ns, 'recommendations', `c${c}`), c)).toBe(true);
+          expect(isComplete(await readValue(store, ns, 'recommendations', `c${c}`), c)).toBe(true);
         }
       });
 
@@ -671,17 +777,22 @@ for (const [name, makeFixture] of STORES) {
         let reads = 0;
         const bad: string[] = [];
         const readLoop = async (reader: CacheStore, seed: number): Promise<void> => {
+          // A server's reader too, looking the pointer up on every read (reads in flight together share a lookup).
+          const serve = wholeListReader(reader, ns, { pointerTtlMs: 0 });
           for (let i = seed; !stop; i++) {
             const startedIn = phase;
             const c = (i * 7919) % customers;
-            if (i % 2 === 0) {
-              const read = await readCurrent(reader, ns, 'recommendations', `c${c}`);
+            if (i % 3 === 0) {
+              const read = await readValue(reader, ns, 'recommendations', `c${c}`);
               if (!isComplete(read, c)) bad.push(`c${c}: ${JSON.stringify(read)}`);
               if (read.hit) seen[startedIn].add(read.version);
+            } else if (i % 3 === 2) {
+              const read = await serve(`c${c}`);
+              if (!isComplete(read, c)) bad.push(`reader c${c}: ${JSON.stringify(read)}`);
             } else {
               // Several ids in one read come from one version.
               const ids = [c, (c + 1) % customers, (c + 2) % customers];
-              const many = await readCurrentMany(
+              const many = await readValues(
                 reader,
                 ns,
                 'recommendations',
@@ -732,12 +843,16 @@ for (const [name, makeFixture] of STORES) {
           code: 'INVALID_ARGUMENT',
         });
         await expect(beginPublish({} as never, 'ns')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-        await expect(readCurrent(store, 'ns', 'pets' as never, 'x' as never)).rejects.toMatchObject({
-          code: 'INVALID_ARGUMENT',
-        });
-        await expect(readCurrent(store, 'ns', 'recommendations', 7 as never)).rejects.toMatchObject({
-          code: 'INVALID_ARGUMENT',
-        });
+        const reader = createCacheReader({ store, namespace: 'ns' });
+        const miss = async (): Promise<null> => null;
+        expect(() =>
+          reader.plan({ kind: 'pets' as never, decode: decodeRankedEntries, hit: () => null, miss }),
+        ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+        const plan = reader.plan({ kind: 'recommendations', decode: decodeRankedEntries, hit: () => null, miss });
+        await expect(reader.read(plan, 7 as never, 1, null)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        expect(() => createCacheReader({ store, namespace: '' })).toThrow(
+          expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+        );
         const p = await beginPublish(store, freshNamespace('bad-values'));
         const badValues = [
           { ids: ['a', 'b'], scores: Float32Array.of(1) },
@@ -750,6 +865,103 @@ for (const [name, makeFixture] of STORES) {
         }
         await expect(p.put('model', 'm', [1, 2] as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
         await p.abort();
+      });
+    });
+
+    describe('CacheReader', () => {
+      interface Served {
+        readonly version: number | null;
+        readonly entries: readonly RankedEntry[];
+      }
+      /** A plan answering with the entries and the version they came from ({ version: null } on a miss). */
+      const entriesPlan = <Id extends string | ListId>(
+        reader: ReturnType<typeof createCacheReader>,
+        kind: 'recommendations' | 'list',
+      ) =>
+        reader.plan({
+          kind,
+          decode: decodeRankedEntries,
+          hit: (entries, _: ReadRequest<Id, null>, version: number): Served => ({ version, entries }),
+          miss: async (): Promise<Served> => ({ version: null, entries: [] }),
+        });
+
+      it('serves published lists and their explanations, misses with reasons, and write-backs until their TTL', async () => {
+        const store = f.store();
+        const ns = freshNamespace('reader');
+        const c0 = ranked(1, 0);
+        const because = c0.ids.map((_, j) =>
+          j % 2 === 1 ? [] : [{ source: 'als' }, { source: 'bought-together', item: `v1-c0-i${j + 1}` }],
+        );
+        await publishVersion(store, ns, async (p) => {
+          await p.put('recommendations', 'c0', { ...c0, because });
+          await p.put('recommendations', 'c1', ranked(1, 1));
+          await p.put('list', { name: 'top', category: 'a:b' }, ranked(1, 2));
+        });
+        const events: CacheReadEvent[] = [];
+        const reader = createCacheReader({
+          store,
+          namespace: ns,
+          writeBackTtlMs: f.ttlMs,
+          onEvent: (e) => events.push(e),
+        });
+        const top = entriesPlan<string>(reader, 'recommendations');
+        const read = await reader.read(top, 'c0', 5, null);
+        expect(read.version).toBe(1);
+        expect(read.entries).toEqual(
+          c0.ids.slice(0, 5).map((item, j) => ({ item, score: c0.scores[j], because: because[j] })),
+        );
+        const whole = wholeListReader(store, ns);
+        expect(isComplete(await whole('c1'), 1)).toBe(true);
+        const list = await reader.read(entriesPlan(reader, 'list'), { name: 'top', category: 'a:b' }, K, null);
+        expect(list.entries.map((e) => e.item)).toEqual(ranked(1, 2).ids);
+        expect(await reader.read(top, 'c9', 5, null)).toEqual({ version: null, entries: [] });
+        expect(events).toEqual([{ type: 'cache-miss', kind: 'recommendations', id: 'c9', reason: 'absent' }]);
+        // Computed on the miss, written back into version 1: served from there until its TTL.
+        await reader.writeBack('recommendations', 'c9', ranked(1, 9));
+        expect(isComplete(await whole('c9'), 9)).toBe(true);
+        await f.advance(f.ttlMs * 2);
+        expect(await whole('c9')).toMatchObject({ hit: false });
+        expect(isComplete(await whole('c1'), 1)).toBe(true);
+        expect(events.filter((e) => e.type === 'cache-error')).toEqual([]);
+      });
+
+      it('sees another publish within pointerTtlMs, and its own at once when told (switched)', async () => {
+        const store = f.store();
+        const ns = freshNamespace('reader-switch');
+        let now = 1_000_000;
+        await publishCustomers(store, ns, 2);
+        const reader = createCacheReader({ store, namespace: ns, now: () => now, pointerTtlMs: 1000 });
+        const top = entriesPlan<string>(reader, 'recommendations');
+        const versionRead = async (): Promise<number | null> => (await reader.read(top, 'c0', 1, null)).version;
+        expect(await versionRead()).toBe(1);
+        expect(await publishCustomers(store, ns, 2)).toBe(2);
+        expect(await versionRead()).toBe(1); // the pointer reused
+        now += 1000;
+        expect(await versionRead()).toBe(1); // looked up again in the background…
+        await expect.poll(versionRead).toBe(2); // …and used once it answered
+        const third = await publishCustomers(store, ns, 2);
+        reader.switched(third);
+        expect(await versionRead()).toBe(3);
+      });
+
+      it('serves a read whose answer came in while the process was blocked past timeoutMs', async () => {
+        const store = f.store();
+        const ns = freshNamespace('reader-stall');
+        await publishCustomers(store, ns, 1);
+        const events: CacheReadEvent[] = [];
+        const reader = createCacheReader({ store, namespace: ns, timeoutMs: 20, onEvent: (e) => events.push(e) });
+        const top = entriesPlan<string>(reader, 'recommendations');
+        expect((await reader.read(top, 'c0', 1, null)).version).toBe(1); // the pointer known
+        const reads = [reader.read(top, 'c0', 1, null), reader.read(top, 'c0', 1, null)];
+        await new Promise((sent) => process.nextTick(sent)); // RedisCache sends its reads on the next tick
+        // Then the process does not yield for 3x the timeout (a long GC pause, a blocking task): the
+        // store answered long before, and the answers wait in the socket when the overdue timer runs.
+        const until = performance.now() + 60;
+        while (performance.now() < until) {
+          // blocked
+        }
+        for (const read of await Promise.all(reads)) expect(read.version).toBe(1);
+        expect(events).toEqual([]);
       });
     });
   });
@@ -791,7 +1003,7 @@ describe('RedisCache: a writer process killed mid-publish', () => {
     const loops = readerStores.map(async (reader, r) => {
       for (let i = r; !stop; i += 3) {
         const c = (i * 7919) % customers;
-        const read = await readCurrent(reader, ns, 'recommendations', `c${c}`);
+        const read = await readValue(reader, ns, 'recommendations', `c${c}`);
         if (!isComplete(read, c) || read.version !== 1) bad.push(`c${c}: ${JSON.stringify(read)}`);
         reads++;
       }
@@ -844,10 +1056,10 @@ describe('RedisCache: a writer process killed mid-publish', () => {
     const sweep = await sweepNamespace(store, ns, { lockWaitMs: leaseMs * 3 });
     expect(sweep.swept).toEqual([2]);
     expect(await keysUnder(client, `${prefix}${ns}:v2:`)).toEqual([]);
-    expect(isComplete(await readCurrent(store, ns, 'recommendations', 'c7'), 7)).toBe(true);
+    expect(isComplete(await readValue(store, ns, 'recommendations', 'c7'), 7)).toBe(true);
 
     expect(await publishCustomers(store, ns, customers, { graceMs: 500 })).toBe(3);
-    const after = await readCurrent(store, ns, 'recommendations', 'c7');
+    const after = await readValue(store, ns, 'recommendations', 'c7');
     expect(after.version).toBe(3);
     expect(isComplete(after, 7)).toBe(true);
   });

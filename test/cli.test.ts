@@ -1,8 +1,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connectRedisCache } from '@encore/cache';
+import { createEngine } from '@encore/engine';
 import { describe, expect, it } from 'vitest';
-import { runCli, SKIP_NO_DATASETS, sharedDatasets } from './environment.js';
+import { runCli, SKIP_NO_DATASETS, sharedDatasets, startCli } from './environment.js';
 import { connectTestRedis, deleteUnder, REDIS_URL, uniquePrefix } from './redis.js';
 
 describe('encore command line: bad invocations exit non-zero with one line naming the problem', () => {
@@ -262,7 +264,9 @@ describe('encore train and together', () => {
       expect(t.item).not.toBe('85123A');
       expect(t.title).not.toBe('');
       expect(t.support).toBeGreaterThanOrEqual(2);
+      expect(t.because).toEqual([{ source: 'bought-together', item: '85123A' }]);
     }
+    expect(out.relation).toBe('bought-together');
     expect(out.together[0].score).toBeGreaterThanOrEqual(out.together[4].score);
     expect(out.warnings).toEqual([expect.stringMatching(/NO-SUCH-SKU/)]);
 
@@ -276,11 +280,28 @@ describe('encore train and together', () => {
     const missing = await runCli(['together', '--model', dir, '--item', 'x']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read/);
+    // A directory in the layout before model.json (one model.encore file): loadModels says to retrain.
     await writeFile(join(dir, 'model.encore'), 'not a model at all, just text');
+    const older = await runCli(['together', '--model', dir, '--item', 'x']);
+    expect(older.code).toBe(2);
+    expect(older.stderr.trim().split('\n')).toHaveLength(1);
+    expect(older.stderr).toMatch(/^encore together: .*written by an older Encore/);
+    // A manifest that is not one, and a model file that is not the one the manifest names.
+    await writeFile(join(dir, 'model.json'), 'not JSON {');
     const corrupt = await runCli(['together', '--model', dir, '--item', 'x']);
     expect(corrupt.code).toBe(2);
     expect(corrupt.stderr.trim().split('\n')).toHaveLength(1);
-    expect(corrupt.stderr).toMatch(/not an Encore model file/);
+    expect(corrupt.stderr).toMatch(/^encore together: .*model\.json is not JSON/);
+    const trained = join(dir, 'trained');
+    expect(
+      (await runCli(['train', '--data', bundled, '--format', 'online-retail', '--out', trained, '--quiet'])).code,
+    ).toBe(0);
+    const manifest = JSON.parse(await readFile(join(trained, 'model.json'), 'utf8'));
+    await writeFile(join(trained, manifest.parts.cooccurrence.file), 'not a model at all, just text');
+    const damaged = await runCli(['together', '--model', trained, '--item', '85123A']);
+    expect(damaged.code).toBe(2);
+    expect(damaged.stderr.trim().split('\n')).toHaveLength(1);
+    expect(damaged.stderr).toMatch(/^encore together: .*size or checksum differ/);
   });
 });
 
@@ -314,6 +335,12 @@ describe('encore train --algorithm als|bpr and encore recommend', () => {
     );
     expect(known).toMatchObject({ user: '17850', algorithm: 'als', foldedIn: false, source: 'model', version: null });
     expect(known.items).toHaveLength(5);
+    // Every item says why it is there: the factor model, through one of the customer's items.
+    for (const item of known.items) {
+      expect(Object.keys(item).sort()).toEqual(['because', 'item', 'score', 'title']);
+      expect(item.title).not.toBe('');
+      expect(item.because[0]).toEqual({ source: 'als', item: expect.any(String) });
+    }
 
     // Through a cache that cannot be reached: the same answer, and a warning instead of a failure.
     const down = await runCli([
@@ -347,6 +374,8 @@ describe('encore train --algorithm als|bpr and encore recommend', () => {
     expect(out.foldedIn).toBe(true);
     expect(out.items.map((i: { item: string }) => i.item)).not.toContain('85123A'); // what they have is left out
     expect(out.warnings).toEqual([expect.stringMatching(/NOPE/)]);
+    const sources = out.items.flatMap((i: { because: { source: string }[] }) => i.because.map((b) => b.source));
+    expect(sources).toContain('als');
 
     const unknown = await runCli(['recommend', '--model', dir, '--user', 'nobody']);
     expect(unknown.code).toBe(2);
@@ -354,12 +383,20 @@ describe('encore train --algorithm als|bpr and encore recommend', () => {
     const popular = JSON.parse(
       (await runCli(['recommend', '--model', dir, '--user', 'nobody', '--fallback', 'popular', '--json'])).stdout,
     );
-    expect(popular).toMatchObject({ fallback: 'popular', foldedIn: false });
-    expect(popular.items[0].item).toBe('85123A'); // the slice's best seller
+    expect(popular).toMatchObject({ fallback: 'popular', foldedIn: false, source: 'popular' });
+    // The curated shelf answers cold start (best sellers by units sold, trending): every item says so.
+    expect(popular.items).toHaveLength(10);
+    for (const item of popular.items) {
+      expect(item.because.length).toBeGreaterThan(0);
+      for (const b of item.because) expect(['best-sellers', 'trending']).toContain(b.source);
+    }
+    expect(popular.items[0].because[0].source).toBe('best-sellers');
 
+    // An ALS-only directory loads fine; the facade has no co-occurrence model to answer together with.
     const wrongKind = await runCli(['together', '--model', dir, '--item', '85123A']);
     expect(wrongKind.code).toBe(2);
-    expect(wrongKind.stderr).toMatch(/holds a 'als' model/);
+    expect(wrongKind.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrongKind.stderr).toMatch(/^encore together: .*no co-occurrence model is loaded/);
   });
 
   it('bpr models serve known customers and say they cannot fold in', async () => {
@@ -455,6 +492,11 @@ describe('encore score and the cache: the nightly job and the read path', () => 
       expect(served.items.map((i: { item: string }) => i.item)).toEqual(
         first.items.map((i: { item: string }) => i.item),
       );
+      // Published with their explanations: the cached list says why, as the file does.
+      expect(served.items.map((i: { because: unknown }) => i.because)).toEqual(
+        first.items.map((i: { because: unknown }) => i.because),
+      );
+      expect(served.items[0].because.length).toBeGreaterThan(0);
 
       // A subset from a file: unknown ids are counted and reported, the rest scored.
       const users = join(dir, 'users.txt');
@@ -480,5 +522,174 @@ describe('encore score and the cache: the nightly job and the read path', () => 
       await deleteUnder(client, prefix);
       client.disconnect();
     }
+  });
+
+  it('--include together,lists publishes bought-together and the curated lists in the same version', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-include-'));
+    const als = join(dir, 'als');
+    const co = join(dir, 'co');
+    const train = ['train', '--data', bundled, '--format', 'online-retail', '--quiet', '--json'];
+    const trained = await runCli([
+      ...train,
+      '--algorithm',
+      'als',
+      '--factors',
+      '16',
+      '--iterations',
+      '5',
+      '--out',
+      als,
+    ]);
+    expect(trained.code).toBe(0);
+    const customers = JSON.parse(trained.stdout).customers as number;
+    expect((await runCli([...train, '--out', co])).code).toBe(0);
+
+    const client = await connectTestRedis();
+    const prefix = uniquePrefix('cli-include');
+    try {
+      const scored = await runCli(
+        ['score', '--model', als, '--model', co, '--k', '5', '--threads', '2', '--cache', REDIS_URL].concat([
+          '--cache-prefix',
+          prefix,
+          '--namespace',
+          'shop',
+          '--include',
+          'together,lists',
+          '--json',
+          '--quiet',
+        ]),
+      );
+      expect(scored.stderr).toBe('');
+      expect(scored.code).toBe(0);
+      const result = JSON.parse(scored.stdout);
+      expect(result).toMatchObject({ users: customers, k: 5, cache: { namespace: 'shop', version: 1 } });
+      // Every customer's list, the model's metadata, and many item pages and shelves besides.
+      expect(result.cache.written).toBeGreaterThan(customers + 1 + 1000);
+
+      // A facade over no models at all answers only from the published version.
+      const { store } = await connectRedisCache(REDIS_URL, { prefix });
+      const engine = await createEngine({ models: {}, cache: store, namespace: 'shop' });
+      try {
+        const together = await engine.together(['85123A'], { k: 5 });
+        expect(together).toMatchObject({ source: 'cache', version: 1 });
+        expect(together.items).toHaveLength(5);
+        for (const item of together.items)
+          expect(item.because).toEqual([{ source: 'bought-together', item: '85123A' }]);
+        // The list the facade computes from the co-occurrence model.
+        const computed = JSON.parse(
+          (await runCli(['together', '--model', co, '--item', '85123A', '--k', '5', '--json'])).stdout,
+        );
+        expect(together.items.map((i) => i.item)).toEqual(computed.together.map((t: { item: string }) => t.item));
+
+        for (const name of ['best-sellers', 'trending']) {
+          const shelf = await engine.list(name, { k: 3 });
+          expect(shelf).toMatchObject({ source: 'cache', version: 1 });
+          expect(shelf.items).toHaveLength(3);
+          for (const item of shelf.items) expect(item.because).toEqual([{ source: name }]);
+        }
+      } finally {
+        await engine.close();
+        await store.close();
+      }
+
+      const noCache = await runCli(['score', '--model', als, '--out', join(dir, 'x.jsonl'), '--include', 'together']);
+      expect(noCache.code).toBe(2);
+      expect(noCache.stderr).toMatch(/^encore score: --include .*--cache/);
+      const badPart = await runCli(['score', '--model', als, '--cache', REDIS_URL, '--include', 'wishlist']);
+      expect(badPart.code).toBe(2);
+      expect(badPart.stderr).toBe(
+        "encore score: unknown --include value 'wishlist', expected one of together, lists\n",
+      );
+    } finally {
+      await deleteUnder(client, prefix);
+      client.disconnect();
+    }
+  });
+});
+
+describe('encore --help, flag errors and interruption', () => {
+  const bundled = 'datasets/data/online-retail-2010-12.csv.gz';
+  const FLAGS: Readonly<Record<string, readonly string[]>> = {
+    eval: [
+      '--data',
+      '--format',
+      '--algorithm',
+      '--grid',
+      '--param',
+      '--factors',
+      '--learning-rate',
+      '--split',
+      '--ratio',
+    ],
+    train: ['--data', '--format', '--out', '--algorithm', '--param', '--similarity', '--min-support', '--events'],
+    recommend: ['--model', '--user', '--items', '--k', '--fallback', '--cache', '--namespace', '--cache-prefix'],
+    score: ['--model', '--data', '--k', '--threads', '--users', '--out', '--cache', '--include'],
+    together: ['--model', '--item', '--k', '--relation'],
+    rules: ['--data', '--format', '--basket', '--events', '--min-support', '--min-confidence', '--max-length'],
+    demo: ['--json', '--quiet'],
+    algorithms: ['--json'],
+  };
+
+  it.each(Object.keys(FLAGS))('encore %s --help prints its flags on stdout and exits 0', async (command) => {
+    const r = await runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.startsWith(`usage: encore ${command}`)).toBe(true);
+    for (const flag of [...(FLAGS[command] ?? []), '--help']) expect(r.stdout).toContain(`${flag} `);
+    expect((await runCli(['help', command])).stdout).toBe(r.stdout);
+  });
+
+  it('gives the range message for --k=-5 and --k -5 alike', async () => {
+    for (const k of [['--k=-5'], ['--k', '-5']]) {
+      const r = await runCli(['recommend', '--model', 'm', '--user', 'u', ...k]);
+      expect(r).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: "encore recommend: --k must be an integer in [1, 10000], got '-5'\n",
+      });
+    }
+  });
+
+  it('names the command that was run in an error from below it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'encore-param-'));
+    const r = await runCli(['train', '--data', bundled, '--format', 'online-retail', '--out', dir, '--param', 'foo=1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.startsWith('encore train: ')).toBe(true);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/"foo"/);
+    const als = await runCli([
+      'train',
+      '--data',
+      bundled,
+      '--format',
+      'online-retail',
+      '--out',
+      dir,
+      '--algorithm',
+      'als',
+      '--param',
+      'foo=1',
+      '--quiet',
+    ]);
+    expect(als.code).toBe(2);
+    expect(als.stderr).toMatch(/^encore train: \S+: unknown parameter "foo"/);
+    const similarity = await runCli(
+      ['train', '--data', bundled, '--format', 'online-retail', '--out', dir].concat(['--similarity', 'pearson']),
+    );
+    expect(similarity.code).toBe(2);
+    expect(similarity.stderr).toMatch(
+      /^encore train: \S+: similarity must be one of llr, jaccard, cosine, lift, count\n$/,
+    );
+  });
+
+  it('Ctrl-C stops a run: one line, exit 130, nothing on stdout', async () => {
+    const run = startCli(['demo', '--json', '--quiet']);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 2500));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.signal).toBeNull(); // it ended itself, through main
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('encore demo: interrupted\n');
   });
 });

@@ -1,13 +1,14 @@
 import { type CacheReceiver, type CacheStore, createMemoryCache, createRedisCache } from '@encore/cache';
 import { type Catalog, type CatalogItem, cooToCsr, createRng, ErrorCode } from '@encore/core';
-import { createEngine, type EngineEvent, type FactorModelData } from '@encore/engine';
-import { fitAls } from '@encore/factorization';
+import { createEngine, type EngineEvent } from '@encore/engine';
+import { fitAls, type TrainedFactorModel } from '@encore/factorization';
+import { type PublishContent, publishContent } from '@encore/jobs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestRedis, deleteUnder, uniquePrefix } from './redis.js';
 
 /** 40 customers in 4 taste groups over 24 items; customer c likes items of group c % 4. */
-function factorModel(): FactorModelData {
+function factorModel(): TrainedFactorModel {
   const rng = createRng(5);
   const row: number[] = [];
   const col: number[] = [];
@@ -27,19 +28,18 @@ function factorModel(): FactorModelData {
     value: new Float32Array(row.length).fill(1),
     time: null,
   });
-  const model = fitAls(matrix, { factors: 8, regularization: 0.1, iterations: 10 });
-  const popularity = new Float32Array(24);
-  for (const i of col) popularity[i]! += 1;
   return {
-    algorithm: 'als',
-    model,
+    model: fitAls(matrix, { factors: 8, regularization: 0.1, iterations: 10 }),
     customerIds: Array.from({ length: 40 }, (_, c) => `c${c}`),
     itemIds: Array.from({ length: 24 }, (_, i) => `i${i}`),
-    titles: Array.from({ length: 24 }, (_, i) => `Item ${i}`),
     seen: matrix,
-    popularity,
-    events: ['purchase'],
+    weights: { purchase: 5 },
   };
+}
+
+/** Publishes a new version of `namespace` in `store`, as a nightly job does. */
+async function publish(store: CacheStore, content: PublishContent, namespace = 'default'): Promise<number> {
+  return (await publishContent(store, namespace, content)).version;
 }
 
 const catalog: Catalog = new Map(
@@ -84,15 +84,26 @@ function flakyStore(inner: CacheStore): CacheStore & { mode: 'ok' | 'fail' | 'ha
 describe('createEngine over a MemoryCache', () => {
   it('computes from the model, serves what is published, and writes computed answers back', async () => {
     const events: EngineEvent[] = [];
-    const engine = await createEngine({ models: { factors }, catalog, onEvent: (e) => events.push(e) });
+    const cache = createMemoryCache();
+    const engine = await createEngine({
+      models: { factors, catalog },
+      cache,
+      pointerTtlMs: 0,
+      onEvent: (e) => events.push(e),
+    });
     const computed = await engine.recommend('c1', { k: 5 });
     expect(computed.source).toBe('model');
     expect(computed.items).toHaveLength(5);
     const seen = new Set(Array.from(factors.seen.indices.subarray(factors.seen.indptr[1], factors.seen.indptr[2])));
-    for (const { item } of computed.items) expect(seen.has(Number(item.slice(1)))).toBe(false);
+    for (const { item, because } of computed.items) {
+      expect(seen.has(Number(item.slice(1)))).toBe(false);
+      // "because you bought X": an item the customer has, behind each of the model's items.
+      expect(because?.[0]).toMatchObject({ source: 'als' });
+      expect(seen.has(Number(because?.[0]?.item?.slice(1)))).toBe(true);
+    }
 
     const published = { ids: ['i23', 'i5', 'i9'], scores: Float32Array.of(3, 2, 1) };
-    const { version } = await engine.publish({
+    const version = await publish(cache, {
       recommendations: [['c1', published]],
       lists: [
         [
@@ -114,13 +125,15 @@ describe('createEngine over a MemoryCache', () => {
     expect(again.source).toBe('cache');
     expect(events.filter((e) => e.type === 'cache-miss').map((e) => e.type === 'cache-miss' && e.id)).toContain('c2');
     await engine.close();
+    await cache.close();
   });
 
   it('applies filters and rules to published lists', async () => {
-    const engine = await createEngine({ models: { factors }, catalog });
-    await engine.publish({
+    const cache = createMemoryCache();
+    await publish(cache, {
       recommendations: [['c3', { ids: ['i0', 'i13', 'i3', 'i15', 'i7'], scores: Float32Array.of(5, 4, 3, 2, 1) }]],
     });
+    const engine = await createEngine({ models: { factors }, catalog, cache });
     const rugs = await engine.recommend('c3', { k: 10, filter: { categories: ['rugs'] } });
     expect(rugs.items.map((t) => t.item)).toEqual(['i13', 'i15']);
     const inStock = await engine.recommend('c3', { k: 10, filter: { inStock: true } });
@@ -129,9 +142,10 @@ describe('createEngine over a MemoryCache', () => {
     expect(pinned.items[0]?.item).toBe('i7');
     expect(pinned.items.map((t) => t.item)).not.toContain('i13');
     await expect(
-      (await createEngine({ models: { factors } })).recommend('c3', { filter: { inStock: true } }),
+      (await createEngine({ models: { factors }, cache })).recommend('c3', { filter: { inStock: true } }),
     ).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await engine.close();
+    await cache.close();
   });
 
   it('folds in a new customer from recent items, falls back to best sellers, and refuses bad input', async () => {
@@ -147,6 +161,13 @@ describe('createEngine over a MemoryCache', () => {
     await expect(engine.recommend('', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(engine.recommend('c1', { k: 0 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(createEngine({ cacheTimeoutMs: -1 })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    // A key prefix goes with a Redis URL, not with a store the caller made (whose prefix is its own).
+    await expect(createEngine({ cache: createMemoryCache(), cachePrefix: 'shop:' })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
+    await expect(createEngine({ cache: 'memcached://localhost' })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+    });
     await engine.close();
     await expect(engine.recommend('c1')).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
   });
@@ -154,6 +175,7 @@ describe('createEngine over a MemoryCache', () => {
   it('answers from the model when the cache fails or hangs, reports it, and returns to the cache', async () => {
     let now = 1_000_000;
     const store = flakyStore(createMemoryCache());
+    await publish(store, { recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
     const events: EngineEvent[] = [];
     const engine = await createEngine({
       cache: store,
@@ -164,7 +186,6 @@ describe('createEngine over a MemoryCache', () => {
       pointerTtlMs: 0,
       onEvent: (e) => events.push(e),
     });
-    await engine.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
     store.mode = 'fail';
     const down = await engine.recommend('c4', { k: 3 });
     expect(down.source).toBe('model');
@@ -238,18 +259,8 @@ describe('the engine read path with a fresh pointer', () => {
     async (_, withGetTo) => {
       let now = 5_000_000;
       const { store, modes, gets } = scriptedStore(createMemoryCache(), withGetTo);
-      const events: EngineEvent[] = [];
-      const engine = await createEngine({
-        cache: store,
-        models: { factors },
-        now: () => now,
-        cacheTimeoutMs: 20,
-        retryAfterMs: 100,
-        writeBackTtlMs: 0,
-        onEvent: (e) => events.push(e),
-      });
       const one = { ids: ['i8', 'i4'], scores: Float32Array.of(2, 1) };
-      await engine.publish({
+      await publish(store, {
         recommendations: [
           ['c4', one],
           ['c5', one],
@@ -260,6 +271,16 @@ describe('the engine read path with a fresh pointer', () => {
         together: [['i1', one]],
         lists: [[{ name: 'trending' }, one]],
       });
+      const events: EngineEvent[] = [];
+      const engine = await createEngine({
+        cache: store,
+        models: { factors, catalog },
+        now: () => now,
+        cacheTimeoutMs: 20,
+        retryAfterMs: 100,
+        writeBackTtlMs: 0,
+        onEvent: (e) => events.push(e),
+      });
       gets.length = 0;
       const hit = await engine.recommend('c4', { k: 1, titles: true });
       expect(hit).toMatchObject({ source: 'cache', items: [{ item: 'i8', score: 2, title: 'Item 8' }] });
@@ -268,7 +289,9 @@ describe('the engine read path with a fresh pointer', () => {
         items: [{ item: 'i8' }, { item: 'i4' }],
       });
       expect(await engine.list('trending')).toMatchObject({ source: 'cache', items: [{ item: 'i8' }, { item: 'i4' }] });
-      expect(gets).toHaveLength(3); // the pointer came with the publish: one read per answer
+      // The pointer once (looked up by the first read, then kept), then one read per answer.
+      expect(gets).toHaveLength(4);
+      expect(gets.filter((key) => key.endsWith(':current'))).toHaveLength(1);
 
       const cases = [
         ['c5', 'fail', /READONLY/],
@@ -298,16 +321,15 @@ describe('the engine read path with a fresh pointer', () => {
     let now = 7_000_000;
     const shared = createMemoryCache();
     const { store, gets } = scriptedStore(shared, true);
-    const publisher = await createEngine({ cache: shared });
     const v1 = { ids: ['i1'], scores: Float32Array.of(1) };
     const v2 = { ids: ['i2'], scores: Float32Array.of(2) };
-    await publisher.publish({ recommendations: [['c1', v1]] });
+    await publish(shared, { recommendations: [['c1', v1]] });
     const reader = await createEngine({ cache: store, models: { factors }, now: () => now, pointerTtlMs: 1000 });
     const itemOf = async () => (await reader.recommend('c1', { k: 1 })).items[0]?.item;
     expect(await itemOf()).toBe('i1'); // no pointer yet: looked up first
     const pointerReads = () => gets.filter((key) => key.endsWith(':current')).length;
     expect(pointerReads()).toBe(1);
-    await publisher.publish({ recommendations: [['c1', v2]] });
+    await publish(shared, { recommendations: [['c1', v2]] });
     now += 500;
     expect(await itemOf()).toBe('i1'); // within its time: not looked up
     now += 1000;
@@ -316,17 +338,18 @@ describe('the engine read path with a fresh pointer', () => {
     expect(pointerReads()).toBe(2);
     expect(await itemOf()).toBe('i2'); // the lookup answered
     // Unused for over twice its time: the reads wait for one lookup, and see what it finds.
-    await publisher.publish({ recommendations: [['c1', v1]] });
+    await publish(shared, { recommendations: [['c1', v1]] });
     now += 2500;
     expect(await Promise.all([itemOf(), itemOf()])).toEqual(['i1', 'i1']);
     expect(pointerReads()).toBe(3);
     await reader.close();
-    await publisher.close();
+    await shared.close();
   });
 
   it("a pointer lookup that fails in the background is reported, and under cacheErrors 'throw' rejects only the reads waiting for it", async () => {
     let now = 9_000_000;
     const { store, modes } = scriptedStore(createMemoryCache(), true);
+    await publish(store, { recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
     const events: EngineEvent[] = [];
     const strict = await createEngine({
       cache: store,
@@ -336,7 +359,7 @@ describe('the engine read path with a fresh pointer', () => {
       cacheErrors: 'throw',
       onEvent: (e) => events.push(e),
     });
-    await strict.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
+    expect((await strict.recommend('c4')).source).toBe('cache'); // the pointer is known from here
     modes.set(':current', 'fail');
     now += 1500; // stale: looked up in the background, the read goes on with the known pointer
     expect((await strict.recommend('c4')).source).toBe('cache');
@@ -349,8 +372,8 @@ describe('the engine read path with a fresh pointer', () => {
 
   it("rejects under cacheErrors 'throw', and when onEvent throws, instead of hanging", async () => {
     const { store, modes } = scriptedStore(createMemoryCache());
+    await publish(store, { recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
     const strict = await createEngine({ cache: store, models: { factors }, cacheErrors: 'throw', cacheTimeoutMs: 20 });
-    await strict.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
     modes.set('rec:c4', 'hang');
     await expect(strict.recommend('c4')).rejects.toMatchObject({ code: ErrorCode.IO_ERROR });
     await strict.close();
@@ -361,7 +384,6 @@ describe('the engine read path with a fresh pointer', () => {
         throw new Error('logger down');
       },
     });
-    await loud.publish({ recommendations: [['c4', { ids: ['i8'], scores: Float32Array.of(1) }]] });
     modes.set('rec:c4', 'corrupt');
     await expect(loud.recommend('c4')).rejects.toThrow(/logger down/);
     await loud.close();
@@ -381,16 +403,13 @@ describe('createEngine over Redis', () => {
   });
 
   it('publishes and reads through a real Redis', async () => {
-    const engine = await createEngine({
-      cache: createRedisCache({ client, prefix }),
-      namespace: 'shop',
-      models: { factors },
-    });
+    const cache = createRedisCache({ client, prefix });
     const lists = Array.from({ length: 40 }, (_, c): [string, { ids: string[]; scores: Float32Array }] => [
       `c${c}`,
       { ids: [`i${c % 24}`], scores: Float32Array.of(c) },
     ]);
-    const { version } = await engine.publish({ recommendations: lists });
+    const version = await publish(cache, { recommendations: lists }, 'shop');
+    const engine = await createEngine({ cache, namespace: 'shop', models: { factors } });
     const read = await engine.recommend('c7', { k: 5 });
     expect(read).toMatchObject({ source: 'cache', version, items: [{ item: 'i7', score: 7 }] });
     await engine.close();
@@ -398,14 +417,16 @@ describe('createEngine over Redis', () => {
 
   it('serves a read whose answer came in while the process was blocked past cacheTimeoutMs', async () => {
     const events: EngineEvent[] = [];
+    const cache = createRedisCache({ client, prefix });
+    await publish(cache, { recommendations: [['c3', { ids: ['i5'], scores: Float32Array.of(2) }]] }, 'stall');
     const engine = await createEngine({
-      cache: createRedisCache({ client, prefix }),
+      cache,
       namespace: 'stall',
       models: { factors },
       cacheTimeoutMs: 20,
       onEvent: (e) => events.push(e),
     });
-    await engine.publish({ recommendations: [['c3', { ids: ['i5'], scores: Float32Array.of(2) }]] });
+    await engine.recommend('c3'); // the pointer, looked up once
     const reads = [engine.recommend('c3'), engine.recommend('c3')];
     await new Promise((sent) => process.nextTick(sent)); // the store sends its reads on the next tick
     // Then the process does not yield for 3x the timeout (a long GC pause, a blocking task): Redis

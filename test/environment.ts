@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ export interface CliRun {
 
 /** Runs the built `encore` command (npm test builds first) and collects its output. */
 export function runCli(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
-  const bin = resolve(repoRoot, 'packages/engine/bin/encore.js');
+  const bin = resolve(repoRoot, 'packages/cli/bin/encore.js');
   return new Promise((done) => {
     execFile(
       process.execPath,
@@ -37,4 +37,28 @@ export function runCli(args: readonly string[], options: { timeoutMs?: number } 
       },
     );
   });
+}
+
+/** A running `encore` command: its process, and its output once it exits (signal: what ended it, if one did). */
+export interface StartedCli {
+  readonly child: ChildProcess;
+  readonly done: Promise<CliRun & { readonly signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the built `encore` command without waiting for it, e.g. to interrupt it. */
+export function startCli(args: readonly string[]): StartedCli {
+  const bin = resolve(repoRoot, 'packages/cli/bin/encore.js');
+  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<CliRun & { readonly signal: NodeJS.Signals | null }>((resolveRun) => {
+    child.on('close', (code, signal) => resolveRun({ code: code ?? 1, signal, stdout, stderr }));
+  });
+  return { child, done };
 }

@@ -1,3 +1,5 @@
+import type { EventType } from '@encore/core';
+
 /**
  * The input formats Encore can load.
  *
@@ -38,3 +40,20 @@ export const DATA_FORMATS: readonly DataFormat[] = Object.freeze([
 export function isDataFormat(value: unknown): value is DataFormat {
   return typeof value === 'string' && (DATA_FORMATS as readonly string[]).includes(value);
 }
+
+/**
+ * The event types of each format that count as interactions when a model is trained or evaluated
+ * on it (train and eval read the same ones): ratings for MovieLens (every rating a positive, as in
+ * Microsoft Recommenders' benchmark), purchases for order data, the positive funnel events for event
+ * logs. Weights come from core's DEFAULT_EVENT_WEIGHTS.
+ */
+export const INTERACTION_EVENTS: Readonly<Record<DataFormat, readonly EventType[]>> = Object.freeze({
+  movielens: Object.freeze(['rate'] as EventType[]),
+  'movielens-1m': Object.freeze(['rate'] as EventType[]),
+  'online-retail': Object.freeze(['purchase'] as EventType[]),
+  baskets: Object.freeze(['purchase'] as EventType[]),
+  retailrocket: Object.freeze(['view', 'cart', 'purchase'] as EventType[]),
+  taobao: Object.freeze(['view', 'cart', 'wishlist', 'purchase'] as EventType[]),
+  csv: Object.freeze(['view', 'cart', 'wishlist', 'purchase', 'rate'] as EventType[]),
+  jsonl: Object.freeze(['view', 'cart', 'wishlist', 'purchase', 'rate'] as EventType[]),
+});

@@ -3,7 +3,7 @@
  * Taobao UserBehavior, UCI Online Retail, market baskets) and for generic event CSV / JSONL.
  */
 export { BUNDLED_DATASETS, type BundledDatasetName, bundledDataPath } from './bundled.js';
-export { DATA_FORMATS, type DataFormat, isDataFormat } from './formats.js';
+export { DATA_FORMATS, type DataFormat, INTERACTION_EVENTS, isDataFormat } from './formats.js';
 export { GUEST_INVOICE_PREFIX, ONLINE_RETAIL_NON_PRODUCT_CODES } from './internal/formats/online-retail.js';
 export { type EventStream, type LoadedDataset, loadDataset, readEvents } from './load.js';
 export { DEFAULT_LOAD_OPTIONS, EVENT_FIELDS, type EventField, type LoadOptions } from './options.js';

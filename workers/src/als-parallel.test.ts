@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Coo, type Csr, cooToCsr, createRng, ErrorCode } from '@encore/core';
-import { ALS_ROW_BLOCK, fitAls } from '@encore/factorization';
+import { fitAls } from '@encore/factorization';
+import { ALS_ROW_BLOCK } from '@encore/factorization/internal/kernels';
 import { describe, expect, it } from 'vitest';
 import { alsParallel, balancedRanges, DEFAULT_ALS_PARALLEL_PARAMS, fitAlsParallel } from './als-parallel.js';
 import { createWorkerPool } from './pool.js';

@@ -2,19 +2,21 @@ import { availableParallelism } from 'node:os';
 import { type Algorithm, type Csr, EncoreError, ErrorCode, type FitContext, invalidArgument } from '@encore/core';
 import {
   type AlsFitOptions,
-  type AlsHalf,
   type AlsIteration,
   type AlsModel,
   type AlsParams,
-  alsIterationReport,
   DEFAULT_ALS_PARAMS,
   type FactorRecommender,
   fitAls,
-  type PreparedAlsFit,
-  prepareAlsFit,
   resolveAlsParams,
   toRecommender,
 } from '@encore/factorization';
+import {
+  type AlsHalf,
+  alsIterationReport,
+  type PreparedAlsFit,
+  prepareAlsFit,
+} from '@encore/factorization/internal/kernels';
 import {
   CONTROL_WORDS,
   EVENTS,

@@ -1,7 +1,6 @@
 export {
   type AlsParallelFitOptions,
   alsParallel,
-  balancedRanges,
   DEFAULT_ALS_PARALLEL_PARAMS,
   fitAlsParallel,
 } from './als-parallel.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Csr, cooToCsr, createRng, ErrorCode } from '@encore/core';
-import { type FactorScoring, type ScoredRange, scoreNaive } from '@encore/factorization';
+import type { FactorScoring } from '@encore/factorization';
+import { type ScoredRange, scoreNaive } from '@encore/factorization/internal/kernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PoolTask } from './internal/worker.js';
 import { createWorkerPool, type WorkerPool } from './pool.js';

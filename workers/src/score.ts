@@ -1,14 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { checkInteger, checkNumber, checkOptions, EncoreError, ErrorCode, invalidArgument } from '@encore/core';
+import type { FactorScoring, ScoreKernel } from '@encore/factorization';
 import {
   buildScoringJob,
   DEFAULT_SCORING_OPTIONS,
-  type FactorScoring,
-  type ScoreKernel,
   type ScoringOptions,
   scoreRange,
   scoringFlops,
-} from '@encore/factorization';
+} from '@encore/factorization/internal/kernels';
 import { runScoreTask, type ScoreTask, type ScoreTaskLists, type ScoreTaskResult } from './internal/score-task.js';
 import { createWorkerPool, type WorkerPool } from './pool.js';
 

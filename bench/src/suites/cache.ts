@@ -4,13 +4,17 @@ import { runInNewContext } from 'node:vm';
 import {
   cacheKeys,
   connectRedisCache,
+  createCacheReader,
+  createMemoryCache,
   createRedisCache,
+  decodeRankedEntries,
   encodeCacheValue,
   type RankedItems,
-  readCurrent,
 } from '@encore/cache';
-import { type Csr, createRng } from '@encore/core';
-import { createEngine, type Engine, type FactorModelData } from '@encore/engine';
+import { type Catalog, type Csr, createRng } from '@encore/core';
+import { createEngine, type Engine } from '@encore/engine';
+import { type AlsModel, DEFAULT_ALS_PARAMS, type TrainedFactorModel } from '@encore/factorization';
+import { publishContent } from '@encore/jobs';
 import { Redis } from 'ioredis';
 import { median } from '../measure.js';
 import type { Figure } from '../record.js';
@@ -23,12 +27,12 @@ import type { Figure } from '../record.js';
  *   client made with the same options, in the same run: rounds of every variant alternate (their
  *   order rotating), each round reading the same random customers, so a noisy machine weighs on
  *   all of them alike. Between the two, the rungs the facade is built of (RedisCache.get, then
- *   readCurrent with a pinned version), to see where the time goes; and the facade over a
+ *   the CacheReader read protocol without the facade), to see where the time goes; and the facade over a
  *   MemoryCache for reference. RedisCache sends the gets of one tick as one MGET (its
  *   `coalesceReads`), so two more references: RedisCache.get without it, and raw ioredis with
  *   its own batching (`enableAutoPipelining`: the commands of one tick in one write).
  *   Target: facade p50 and p99 ≤ 1.3× raw GET, p99 ≤ 1 ms.
- * - Bulk publish rate (customers/s) of `engine.publish` (publishVersion: lock, fenced batches,
+ * - Bulk publish rate (customers/s) of `publishContent` (publishVersion: lock, fenced batches,
  *   atomic switch, retiring the previous version) next to pipelined SETs of the same encoded bytes
  *   (pipelines of PIPELINE, as `redis-benchmark -P`, as many in flight as the publisher's default),
  *   and the encoding alone. Each publish replaces the one before, whose keys are then deleted
@@ -59,7 +63,8 @@ interface Data {
   readonly customerIds: readonly string[];
   readonly itemIds: readonly string[];
   readonly lists: readonly (readonly [string, RankedItems])[];
-  readonly factors: FactorModelData;
+  readonly factors: TrainedFactorModel;
+  readonly catalog: Catalog;
 }
 
 /**
@@ -98,17 +103,20 @@ function makeData(): Data {
     data: new Float32Array(0),
     times: null,
   };
-  const factors: FactorModelData = {
+  const model: AlsModel = {
     algorithm: 'als',
-    model: { factors: FACTORS, items: ITEMS, userFactors, itemFactors, params: {} },
-    customerIds,
-    itemIds,
-    titles: itemIds.map((id) => `ITEM ${id} T-LIGHT HOLDER`),
-    seen,
-    popularity: Float32Array.from(itemIds, (_, i) => ITEMS - i),
-    events: ['purchase'],
+    params: { ...DEFAULT_ALS_PARAMS, factors: FACTORS },
+    factors: FACTORS,
+    users: CUSTOMERS,
+    items: ITEMS,
+    userFactors,
+    itemFactors,
+    kernel: 'js',
+    history: [],
   };
-  return { customerIds, itemIds, lists, factors };
+  const factors: TrainedFactorModel = { model, customerIds, itemIds, seen, weights: { purchase: 5 } };
+  const catalog: Catalog = new Map(itemIds.map((id) => [id, { id, title: `ITEM ${id} T-LIGHT HOLDER` }]));
+  return { customerIds, itemIds, lists, factors, catalog };
 }
 
 /**
@@ -307,12 +315,21 @@ export async function cacheSuite(log: (line: string) => void): Promise<Figure[]>
     log(
       `cache: ${CUSTOMERS} customers x top-${K} of ${ITEMS} stock codes, ${(valueBytes / CUSTOMERS).toFixed(0)} B per value, under ${prefix}`,
     );
-    const models = { factors: data.factors };
+    const models = { factors: data.factors, catalog: data.catalog };
+    const memory = createMemoryCache();
+    const { version } = await publishContent(store, NAMESPACE, { recommendations: data.lists });
+    await publishContent(memory, NAMESPACE, { recommendations: data.lists });
     const facade = await createEngine({ cache: store, namespace: NAMESPACE, models });
-    const memoryFacade = await createEngine({ namespace: NAMESPACE, models });
+    const memoryFacade = await createEngine({ cache: memory, namespace: NAMESPACE, models });
     engines.push(facade, memoryFacade);
-    const { version } = await facade.publish({ recommendations: data.lists });
-    await memoryFacade.publish({ recommendations: data.lists });
+    // The read protocol alone (pointer reuse, deadline, circuit breaker): the facade minus its plans.
+    const reader = createCacheReader({ store, namespace: NAMESPACE });
+    const entriesOnly = reader.plan({
+      kind: 'recommendations',
+      decode: decodeRankedEntries,
+      hit: (entries) => entries.length === K,
+      miss: async () => false,
+    });
     const valuePrefix = prefix + cacheKeys(NAMESPACE).versionPrefix(version);
     const storePrefix = cacheKeys(NAMESPACE).versionPrefix(version);
 
@@ -342,10 +359,8 @@ export async function cacheSuite(log: (line: string) => void): Promise<Figure[]>
       'RedisCache.get, coalesceReads false',
       async (c) => (await uncoalesced.get(`${storePrefix}rec:${c}`)) !== null,
     );
-    const pinned = { version };
-    const read = variant(
-      'readCurrent (pinned version: no pointer read)',
-      async (c) => (await readCurrent(store, NAMESPACE, 'recommendations', c, pinned)).hit,
+    const read = variant('CacheReader.read (the read protocol, no facade)', (c) =>
+      reader.read(entriesOnly, c, K, null),
     );
     const viaFacade = variant('facade engine.recommend', async (c) => fromCache(await facade.recommend(c, { k: K })));
     const viaMemory = variant('facade engine.recommend over MemoryCache', async (c) =>
@@ -437,7 +452,7 @@ export async function cacheSuite(log: (line: string) => void): Promise<Figure[]>
       // publish finds in production (publishes hours apart, so the version before is gone).
       dbKeys.push(await raw.dbsize());
       const start = process.hrtime.bigint();
-      const { previous } = await facade.publish({ recommendations: data.lists });
+      const { previous } = await publishContent(store, NAMESPACE, { recommendations: data.lists });
       const p = Number(process.hrtime.bigint() - start) / 1e6;
       if (previous !== null) await deleteUnder(raw, prefix + cacheKeys(NAMESPACE).versionPrefix(previous));
       const s = await elapsedMs(pipelinedSet);
@@ -457,7 +472,7 @@ export async function cacheSuite(log: (line: string) => void): Promise<Figure[]>
     };
     figures.push(
       timed(
-        `publish ${CUSTOMERS} customers top-${K}: engine.publish (publishVersion)`,
+        `publish ${CUSTOMERS} customers top-${K}: publishContent (publishVersion)`,
         publishMs,
         CUSTOMERS,
         'customers/s',

@@ -1,4 +1,12 @@
-import { EVENT_TYPES, type EventLogIds, type EventType, IdMap, invalidArgument } from '@encore/core';
+import {
+  checkBoolean,
+  checkInteger,
+  EVENT_TYPES,
+  type EventLogIds,
+  type EventType,
+  IdMap,
+  invalidArgument,
+} from '@encore/core';
 import type { DataFormat } from '../formats.js';
 import { DEFAULT_LOAD_OPTIONS, EVENT_FIELDS, type EventField, type LoadOptions } from '../options.js';
 
@@ -20,12 +28,13 @@ export function resolveOptions(where: string, format: DataFormat, options: LoadO
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidArgument(where, 'options must be an object', options);
   }
-  const strict = options.strict ?? DEFAULT_LOAD_OPTIONS.strict;
-  if (typeof strict !== 'boolean') throw invalidArgument(where, 'options.strict must be a boolean', strict);
-  const maxRejectedSamples = options.maxRejectedSamples ?? DEFAULT_LOAD_OPTIONS.maxRejectedSamples;
-  if (!Number.isSafeInteger(maxRejectedSamples) || maxRejectedSamples < 0) {
-    throw invalidArgument(where, 'options.maxRejectedSamples must be an integer ≥ 0', maxRejectedSamples);
-  }
+  const strict = checkBoolean(where, 'options.strict', options.strict ?? DEFAULT_LOAD_OPTIONS.strict);
+  const maxRejectedSamples = checkInteger(
+    where,
+    'options.maxRejectedSamples',
+    options.maxRejectedSamples ?? DEFAULT_LOAD_OPTIONS.maxRejectedSamples,
+    0,
+  );
   if (format !== 'csv' && options.columns !== undefined) {
     throw invalidArgument(where, `options.columns applies to the csv format only, not ${format}`, options.columns);
   }

@@ -1,7 +1,15 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { EncoreError, ErrorCode, EVENT_TYPES, type EventLog, type InternedColumn, invalidArgument } from '@encore/core';
+import {
+  checkEventLog,
+  EncoreError,
+  ErrorCode,
+  EVENT_TYPES,
+  type EventLog,
+  type InternedColumn,
+  invalidArgument,
+} from '@encore/core';
 import { EVENT_FIELDS } from '../options.js';
 
 /**
@@ -53,28 +61,13 @@ interface Column {
 
 const column = (c: InternedColumn): Column => ({ ids: c.ids.ids(), values: c.values });
 
-function checkLog(log: unknown): asserts log is EventLog {
-  const l = log as Partial<EventLog> | null;
-  if (
-    typeof l !== 'object' ||
-    l === null ||
-    !Number.isSafeInteger(l.length) ||
-    !(l.type instanceof Uint8Array) ||
-    !(l.timestamp instanceof Float64Array) ||
-    l.type.length < (l.length as number) ||
-    l.timestamp.length < (l.length as number)
-  ) {
-    throw invalidArgument(WHERE, 'log is not an EventLog, expected the result of EventLogBuilder.finish()', log);
-  }
-}
-
 /**
  * Writes an EventLog as the plain event CSV (see EVENT_CSV_HEADER) in chunks, waiting for the
  * stream to drain: memory stays flat however long the log. Timestamps are epoch ms; an empty
  * cell is an absent field.
  */
 export async function writeEventsCsv(log: EventLog, path: string): Promise<{ rows: number; bytes: number }> {
-  checkLog(log);
+  checkEventLog(WHERE, 'log', log);
   if (typeof path !== 'string' || path.length === 0) {
     throw invalidArgument(WHERE, 'path must be a non-empty string', path);
   }

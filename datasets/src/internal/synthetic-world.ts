@@ -1,4 +1,4 @@
-import { type Catalog, type CatalogItem, type Rng, shuffleInPlace } from '@encore/core';
+import { type Catalog, type CatalogItem, groupByKey, type Rng, shuffleInPlace } from '@encore/core';
 import type { SyntheticOptions } from '../synthetic.js';
 import { type AliasTables, allocAlias, buildAliasSegment, normal } from './synthetic-sampling.js';
 
@@ -156,17 +156,8 @@ export function buildWorld(options: Readonly<SyntheticOptions>, rng: Rng): Synth
 
   // Categories: the first `nc` items seed one category each so none is empty; the rest are random.
   const itemCategory = new Int32Array(n);
-  const categoryCount = new Int32Array(nc + 1);
-  for (let j = 0; j < n; j++) {
-    const k = j < nc ? j : rng.int(nc);
-    itemCategory[j] = k;
-    categoryCount[k + 1]!++;
-  }
-  const categoryStart = new Int32Array(nc + 1);
-  for (let k = 0; k < nc; k++) categoryStart[k + 1] = (categoryStart[k] as number) + (categoryCount[k + 1] as number);
-  const categoryItems = new Int32Array(n);
-  const fill = categoryStart.slice(0, nc);
-  for (let j = 0; j < n; j++) categoryItems[fill[itemCategory[j] as number]!++] = j;
+  for (let j = 0; j < n; j++) itemCategory[j] = j < nc ? j : rng.int(nc);
+  const { start: categoryStart, order: categoryItems } = groupByKey(itemCategory, nc);
 
   const scratch = new Int32Array(Math.max(n, nc));
   const globalTable = allocAlias(n);

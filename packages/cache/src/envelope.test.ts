@@ -7,6 +7,7 @@ import {
   decodeCacheValue,
   decodeRankedEntries,
   encodeCacheValue,
+  type RankedBecause,
   type RankedItems,
 } from './envelope.js';
 
@@ -261,5 +262,233 @@ describe('cache value envelope', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       );
     }
+  });
+
+  describe('explanations (because)', () => {
+    const reference = new Packr({ structuredClone: true, mapsAsObjects: false });
+
+    /** The explanations as the format lays them out: [sources, items, perEntry] (fresh arrays). */
+    function layout(because: readonly (readonly RankedBecause[])[]): [string[], string[], number[][]] {
+      const sources: string[] = [];
+      const items: string[] = [];
+      const perEntry = because.map((list) =>
+        list.flatMap(({ source, item }) => {
+          if (!sources.includes(source)) sources.push(source);
+          if (item !== undefined && !items.includes(item)) items.push(item);
+          return [sources.indexOf(source), item === undefined ? -1 : items.indexOf(item)];
+        }),
+      );
+      return [sources, items, perEntry];
+    }
+
+    /** A list of n entries, some with no explanation, some with several, items shared between entries. */
+    function explained(ids: string[], seed: number): RankedItems {
+      const rng = createRng(seed);
+      const sources = ['als', 'bought-together', 'viewed-together', 'popular', 'x'.repeat(40)];
+      const because = ids.map((_, r) =>
+        Array.from({ length: r % 4 }, (): RankedBecause => {
+          const source = sources[Math.floor(rng.next() * sources.length)] as string;
+          return rng.next() < 0.3 ? { source } : { source, item: ids[Math.floor(rng.next() * ids.length)] as string };
+        }),
+      );
+      return { ids, scores: randomScores(ids.length, seed), because };
+    }
+
+    const asciiIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `sku-${i}`);
+    const hostileIds = ['__proto__', 'constructor', 'ü:🛒', '', 'toString', 'a'.repeat(300), '85123A'];
+
+    it('writes a list without because byte for byte as before: the [ids, scores] pair', () => {
+      for (const ids of [asciiIds(0), asciiIds(20), hostileIds]) {
+        const scores = randomScores(ids.length, 4);
+        const bytes = encodeCacheValue('together', { ids, scores });
+        expect(bytes.subarray(HEADER).equals(reference.pack([ids, scores]))).toBe(true);
+        expect(bytes.subarray(HEADER)[0]).toBe(0x92);
+        expect(encodeCacheValue('together', { ids, scores, because: undefined } as RankedItems).equals(bytes)).toBe(
+          true,
+        );
+        // And it reads back with no because anywhere: old values and new ones without explanations alike.
+        const full = decodeCacheValue('together', bytes);
+        expect(full.ok && 'because' in full.value).toBe(false);
+        const entries = decodeRankedEntries('together', bytes, 5);
+        expect(entries.ok && entries.value.some((e) => 'because' in e)).toBe(false);
+      }
+    });
+
+    it('writes a list with because as packr.pack([ids, scores, [sources, items, perEntry]]) writes it', () => {
+      for (const ids of [asciiIds(1), asciiIds(20), asciiIds(300), hostileIds]) {
+        const value = explained(ids, ids.length);
+        const bytes = encodeCacheValue('recommendations', value);
+        const want = reference.pack([value.ids, value.scores, layout(value.because ?? [])]);
+        expect({ n: ids.length, same: bytes.subarray(HEADER).equals(want) }).toEqual({ n: ids.length, same: true });
+      }
+      // Wide tables: over 15 sources and items (array 16), indices over 63 (uint 8) and 255 (uint 16).
+      const ids = asciiIds(70_000);
+      const because = ids.map((_, r): RankedBecause[] =>
+        r % 5 === 0 ? [{ source: `s${r % 20}`, item: `i${r % 66_000}` }, { source: 'popular' }] : [],
+      );
+      const value = { ids, scores: randomScores(ids.length, 9), because };
+      const bytes = encodeCacheValue('list', value);
+      expect(bytes.subarray(HEADER).equals(reference.pack([ids, value.scores, layout(because)]))).toBe(true);
+      const back = decodeCacheValue('list', bytes);
+      if (!back.ok) throw new Error(back.detail);
+      expect(back.value.because).toEqual(because);
+    });
+
+    it('round-trips because with every decoder, for every limit, hostile ids and names included', () => {
+      const lists: RankedItems[] = [
+        explained(asciiIds(20), 1),
+        explained(hostileIds, 2),
+        explained(asciiIds(100), 3),
+        {
+          ids: ['a', 'b', 'c'],
+          scores: Float32Array.of(3, 2, 1),
+          because: [
+            [{ source: '__proto__', item: '__proto__' }],
+            [],
+            [{ source: 'ü-source', item: 'ü:🛒' }, { source: 'constructor', item: '' }, { source: 'ü-source' }],
+          ],
+        },
+        { ids: [], scores: new Float32Array(0), because: [] },
+      ];
+      for (const value of lists) {
+        for (const kind of ['recommendations', 'together', 'list'] as const) {
+          const bytes = encodeCacheValue(kind, value);
+          const full = decodeCacheValue(kind, bytes);
+          if (!full.ok) throw new Error(full.detail);
+          expect(full.value.ids).toEqual(value.ids);
+          expect(Buffer.from(full.value.scores.buffer).equals(Buffer.from(value.scores.buffer))).toBe(true);
+          expect(full.value.because).toEqual(value.because);
+          for (const limit of [0, 1, 2, 10, value.ids.length, value.ids.length + 3]) {
+            const entries = decodeRankedEntries(kind, bytes, limit);
+            if (!entries.ok) throw new Error(entries.detail);
+            const want = value.ids
+              .slice(0, limit)
+              .map((item, r) => ({ item, score: full.value.scores[r], because: value.because?.[r] }));
+            expect(entries.value).toEqual(want);
+          }
+        }
+      }
+      // A name that is an Object.prototype key is a plain own property of a plain object.
+      const decoded = decodeRankedEntries('recommendations', encodeCacheValue('recommendations', lists[3]!), 1);
+      const first = decoded.ok ? decoded.value[0]?.because?.[0] : undefined;
+      expect(first && Object.getPrototypeOf(first)).toBe(Object.prototype);
+      expect(first && Object.keys(first)).toEqual(['source', 'item']);
+    });
+
+    it('reads explanations in any msgpack encoding of their arrays, strings and integers', () => {
+      const pair = reference.pack([['a', 'b'], Float32Array.of(2, 1)]);
+      // [["s"], ["x"], [[0, 0], [0, -1]]], minimal, then with every header and integer widened.
+      const tails: [string, number[]][] = [
+        ['minimal', [0x93, 0x91, 0xa1, 0x73, 0x91, 0xa1, 0x78, 0x92, 0x92, 0, 0, 0x92, 0, 0xff]],
+        [
+          'array 16, str 8 / 16, uint 8 / 16, int 8 / 32',
+          [
+            [0xdc, 0, 3],
+            [0xdc, 0, 1, 0xd9, 1, 0x73],
+            [0x91, 0xda, 0, 1, 0x78],
+            [0xdc, 0, 2, 0x92, 0xcd, 0, 0, 0xd0, 0],
+            [0x92, 0xcc, 0, 0xd2, 0xff, 0xff, 0xff, 0xff],
+          ].flat(),
+        ],
+      ];
+      for (const [what, tail] of tails) {
+        const payload = Buffer.concat([Buffer.from([0x93]), pair.subarray(1), Buffer.from(tail)]);
+        const full = decodeCacheValue('list', withHeader(payload, 3));
+        expect({ what, because: full.ok ? full.value.because : full.detail }).toEqual({
+          what,
+          because: [[{ source: 's', item: 'x' }], [{ source: 's' }]],
+        });
+      }
+    });
+
+    it('turns malformed explanations into a corrupt miss, never a wrong value, on the fast and the general path', () => {
+      for (const ids of [
+        ['a', 'b'],
+        ['ü', 'b'],
+      ]) {
+        const scores = Float32Array.of(2, 1);
+        const pair = reference.pack([ids, scores]);
+        const withTail = (tail: Buffer): Buffer =>
+          withHeader(Buffer.concat([Buffer.from([0x93]), pair.subarray(1), tail]), 1);
+        const good = encodeCacheValue('recommendations', { ids, scores, because: [[{ source: 's', item: 'x' }], []] });
+        const cases: [string, Buffer][] = [
+          ['nothing after the scores', withTail(Buffer.alloc(0))],
+          ['a pair with bytes after it', withHeader(Buffer.concat([pair, pack([[], [], [[], []]])]), 1)],
+          ['not a 3-array', withTail(pack([['s'], [], [[], []], 1]))],
+          ['an object', withTail(pack({ sources: ['s'] }))],
+          ['sources not strings', withTail(pack([[1], [], [[], []]]))],
+          ['an empty source name', withTail(pack([[''], [], [[0, -1], []]]))],
+          ['items not strings', withTail(pack([['s'], [null], [[], []]]))],
+          ['fewer explanation lists than ids', withTail(pack([['s'], [], [[]]]))],
+          ['more explanation lists than ids', withTail(pack([['s'], [], [[], [], []]]))],
+          ['an odd index list', withTail(pack([['s'], [], [[0], []]]))],
+          ['a source index out of range', withTail(pack([['s'], [], [[1, -1], []]]))],
+          ['a negative source index', withTail(pack([['s'], [], [[-1, -1], []]]))],
+          ['an item index out of range', withTail(pack([['s'], ['x'], [[0, 1], []]]))],
+          ['an item index below -1', withTail(pack([['s'], ['x'], [[0, -2], []]]))],
+          ['a float index', withTail(pack([['s'], ['x'], [[0, 0.5], []]]))],
+          ['a string index', withTail(pack([['s'], ['x'], [['0', 0], []]]))],
+          [
+            'a huge index list',
+            withTail(Buffer.from([0x93, 0x91, 0xa1, 0x73, 0x90, 0x92, 0xdd, 0xff, 0xff, 0xff, 0xfe, 0x90])),
+          ],
+          ['cut short', withTail(good.subarray(good.length - 8, good.length - 1))],
+          ['a byte after them', withTail(Buffer.concat([pack([['s'], [], [[], []]]), Buffer.from([0xc0])]))],
+        ];
+        for (const [what, bytes] of cases) {
+          const full = decodeCacheValue('recommendations', bytes);
+          expect({ ids, what, reason: full.ok ? 'ok' : full.reason }).toEqual({ ids, what, reason: 'corrupt' });
+          expect(full.ok ? '' : full.detail).not.toBe('');
+          for (const limit of [0, 1, 10]) {
+            const entries = decodeRankedEntries('recommendations', bytes, limit);
+            expect({ ids, what, limit, reason: entries.ok ? 'ok' : entries.reason }).toEqual({
+              ids,
+              what,
+              limit,
+              reason: 'corrupt',
+            });
+          }
+        }
+        // The entries past a limit are checked too: a list reads whole or not at all.
+        const lastBad = withTail(
+          pack([
+            ['s'],
+            [],
+            [
+              [0, -1],
+              [5, -1],
+            ],
+          ]),
+        );
+        expect(decodeRankedEntries('recommendations', lastBad, 1)).toMatchObject({ ok: false, reason: 'corrupt' });
+      }
+    });
+
+    it('throws INVALID_ARGUMENT for because not of the shape of its ids', () => {
+      const ids = ['a', 'b'];
+      const scores = Float32Array.of(2, 1);
+      const bad: [string, unknown][] = [
+        ['not an array', { source: 'als' }],
+        ['too short', [[]]],
+        ['too long', [[], [], []]],
+        ['an entry not an array', [[], { source: 'als' }]],
+        ['an explanation not an object', [[], ['als']]],
+        ['a null explanation', [[null], []]],
+        ['no source', [[{ item: 'x' }], []]],
+        ['a non-string source', [[{ source: 7 }], []]],
+        ['an empty source', [[{ source: '' }], []]],
+        ['a non-string item', [[{ source: 'als', item: 3 }], []]],
+        ['a null item', [[{ source: 'als', item: null }], []]],
+      ];
+      for (const [what, because] of bad) {
+        let code: unknown = 'none';
+        try {
+          encodeCacheValue('recommendations', { ids, scores, because } as RankedItems);
+        } catch (error) {
+          code = (error as { code?: unknown }).code;
+        }
+        expect({ what, code }).toEqual({ what, code: 'INVALID_ARGUMENT' });
+      }
+    });
   });
 });

@@ -19,6 +19,18 @@ import { CACHE_KINDS, type CacheKind } from './keyspace.js';
  * A reader checks all of it before it unpacks, so anything that is not a whole value of this
  * format and kind is a miss with a reason (foreign, version, corrupt), never a wrong value.
  *
+ * A ranked list's payload is the msgpack array `[ids, scores]` (strings, and a Float32Array as
+ * msgpackr's extension 't'), or, when it carries explanations, `[ids, scores, explanations]` with
+ *
+ *   explanations = [sources: string[], items: string[], perEntry: int[][]]
+ *
+ * where perEntry[r] explains ids[r] as flat pairs [source index, item index or -1, …] into the two
+ * tables (each name and item written once, however many entries share it). Explanations are plain
+ * msgpack (arrays, strings, integers; no maps, no extensions), which packs the same alone or
+ * inside: the payload is what `packr.pack([ids, scores, explanations])` writes. A list without
+ * them is the pair, byte for byte as before explanations existed, so the format version stays 1
+ * and every value written before reads as it did.
+ *
  * msgpackr's default `pack` does not round-trip typed arrays (a Float32Array comes back as a
  * Buffer), so the packer uses `structuredClone: true`, which records the array types; with
  * `mapsAsObjects: false` a Map stays a Map. Each payload carries its own record definitions, so
@@ -37,10 +49,38 @@ const KIND_CODES: Readonly<Record<CacheKind, number>> = Object.freeze({
 
 const packr = new Packr({ structuredClone: true, mapsAsObjects: false });
 
-/** A ranked item list: string item ids best first and their scores, of the same length. */
+/**
+ * Why an item is in a ranked list: the candidate source that put it there ('als',
+ * 'bought-together', 'popular' …) and, when the source went from one item, that item ("because you
+ * bought X").
+ *
+ * @example
+ * const why: RankedBecause = { source: 'bought-together', item: '85123A' };
+ */
+export interface RankedBecause {
+  /** The source's name (non-empty). */
+  readonly source: string;
+  /** The item the source went from, when there is one. */
+  readonly item?: string;
+}
+
+/**
+ * A ranked item list: string item ids best first and their scores, of the same length; optionally
+ * why each item is there (`because[r]` explains `ids[r]`, as many lists as ids; an empty list
+ * says nothing). Lists with explanations take more bytes and a little more time to decode; the
+ * ones without are encoded and decoded exactly as before explanations existed.
+ *
+ * @example
+ * const list: RankedItems = {
+ *   ids: ['sku-2', 'sku-9'],
+ *   scores: Float32Array.of(0.9, 0.4),
+ *   because: [[{ source: 'bought-together', item: 'sku-1' }], [{ source: 'popular' }]],
+ * };
+ */
 export interface RankedItems {
   readonly ids: readonly string[];
   readonly scores: Float32Array;
+  readonly because?: readonly (readonly RankedBecause[])[];
 }
 
 /** Model metadata: a plain object of anything msgpackr packs (typed arrays, Maps, Dates, plain data). */
@@ -84,7 +124,9 @@ export type CacheDecoded<T> =
 /**
  * Encodes one value of `kind` in its envelope. Throws INVALID_ARGUMENT when the value does not have
  * the kind's shape (ranked items: `ids` an array of strings, `scores` a Float32Array of the same
- * length; model metadata: a plain object), LIMIT_EXCEEDED beyond 4 GiB.
+ * length, `because`, when given, an array of as many arrays of `{ source, item? }` with `source` a
+ * non-empty string and `item` a string; model metadata: a plain object), LIMIT_EXCEEDED beyond
+ * 4 GiB. A list without `because` is written exactly as before explanations existed.
  *
  * @example
  * const bytes = encodeCacheValue('together', { ids: ['sku-2'], scores: Float32Array.of(0.9) });
@@ -102,11 +144,14 @@ export function encodeCacheValue<K extends CacheKind>(kind: K, value: CacheValue
   } else {
     const problem = rankedItemsProblem(value);
     if (problem !== null) throw invalidArgument(where, `${kind} value: ${problem}`, value);
-    const { ids, scores } = value as RankedItems;
-    const written = writeRankedItems(code, ids, scores);
+    const { ids, scores, because } = value as RankedItems;
+    const tail = because === undefined ? null : explanationBytes(because);
+    const written = writeRankedItems(code, ids, scores, tail);
     if (written !== undefined) return written;
     // An array, not a record: the smallest encoding of a pair, and no field names to agree on.
-    payload = packr.pack([ids, scores]);
+    // With explanations the pair's 2-array header becomes a 3-array's, the explanations after it.
+    const pair = packr.pack([ids, scores]);
+    payload = tail === null ? pair : Buffer.concat([THREE_ARRAY, pair.subarray(1), tail]);
   }
   if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, `${where}: value of ${payload.length} bytes, at most 4 GiB`, {
@@ -149,6 +194,7 @@ export function decodeCacheValue<K extends CacheKind>(kind: K, bytes: Uint8Array
   if (failure !== null) return failure;
   if (kind !== 'model') {
     const ranked = readRankedItems(buf, HEADER_BYTES);
+    if (typeof ranked === 'string') return corruptExplanations(kind, ranked);
     if (ranked !== undefined) return { ok: true, value: ranked as unknown as CacheValues[K] };
   }
   let data: unknown;
@@ -161,10 +207,26 @@ export function decodeCacheValue<K extends CacheKind>(kind: K, bytes: Uint8Array
     if (!isPlainObject(data)) return { ok: false, reason: 'corrupt', detail: 'model metadata is not an object' };
     return { ok: true, value: data as CacheValues[K] };
   }
-  const pair = Array.isArray(data) && data.length === 2 ? { ids: data[0], scores: data[1] } : null;
-  const problem = pair === null ? 'not an [ids, scores] pair' : rankedItemsProblem(pair);
+  const arity = Array.isArray(data) ? data.length : 0;
+  const pair = arity === 2 || arity === 3 ? { ids: (data as unknown[])[0], scores: (data as unknown[])[1] } : null;
+  const problem =
+    pair === null ? 'not an [ids, scores] or [ids, scores, explanations] array' : rankedItemsProblem(pair);
   if (problem !== null) return { ok: false, reason: 'corrupt', detail: `${kind} value: ${problem}` };
-  return { ok: true, value: pair as unknown as CacheValues[K] };
+  const { ids, scores } = pair as unknown as RankedItems;
+  if (arity === 2) return { ok: true, value: { ids, scores } as unknown as CacheValues[K] };
+  // msgpackr unpacked the explanations too, but they are read from the bytes, by the one reader of
+  // explanations there is (the fast path did not take this list: its ids are not all ASCII, say).
+  const tailAt = rankedTailAt(buf, HEADER_BYTES, buf.length);
+  const because =
+    tailAt < 0
+      ? 'explanations do not follow ids and scores'
+      : readExplanations(buf, tailAt, buf.length, ids.length, ids.length);
+  if (typeof because === 'string') return corruptExplanations(kind, because);
+  return { ok: true, value: { ids, scores, because } as unknown as CacheValues[K] };
+}
+
+function corruptExplanations(kind: CacheKind, problem: string): Extract<CacheDecoded<never>, { ok: false }> {
+  return { ok: false, reason: 'corrupt', detail: `${kind} value: explanations: ${problem}` };
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -206,14 +268,35 @@ function envelopeFailure(kind: CacheKind, buf: Buffer): Extract<CacheDecoded<nev
   return null;
 }
 
-function rankedItemsProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return 'must be { ids, scores }';
-  const { ids, scores } = value as { ids?: unknown; scores?: unknown };
+/**
+ * Why `value` is not a {@link RankedItems} (ids, scores, and explanations when given), or null.
+ * For encodeCacheValue and CacheReader.writeBack; not exported from the package.
+ */
+export function rankedItemsProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return 'must be { ids, scores, because? }';
+  const { ids, scores, because } = value as { ids?: unknown; scores?: unknown; because?: unknown };
   if (!Array.isArray(ids)) return 'ids must be an array of strings';
   if (!(scores instanceof Float32Array)) return 'scores must be a Float32Array';
   if (scores.length !== ids.length) return `${ids.length} ids but ${scores.length} scores`;
   for (let i = 0; i < ids.length; i++) {
     if (typeof ids[i] !== 'string') return `ids[${i}] must be a string`;
+  }
+  return because === undefined ? null : becauseProblem(because, ids.length);
+}
+
+function becauseProblem(because: unknown, n: number): string | null {
+  if (!Array.isArray(because)) return 'because must be an array, one list of { source, item? } per id';
+  if (because.length !== n) return `${n} ids but ${because.length} because lists`;
+  for (let r = 0; r < n; r++) {
+    const list: unknown = because[r];
+    if (!Array.isArray(list)) return `because[${r}] must be an array of { source, item? }`;
+    for (let j = 0; j < list.length; j++) {
+      const b: unknown = list[j];
+      if (typeof b !== 'object' || b === null) return `because[${r}][${j}] must be { source, item? }`;
+      const { source, item } = b as { source?: unknown; item?: unknown };
+      if (typeof source !== 'string' || source === '') return `because[${r}][${j}].source must be a non-empty string`;
+      if (item !== undefined && typeof item !== 'string') return `because[${r}][${j}].item must be a string when given`;
+    }
   }
   return null;
 }
@@ -238,8 +321,15 @@ const FIXSTR = Array.from({ length: 32 }, (_, length) => String.fromCharCode(0xa
  * headers go out as one latin1 string in one native write: per-character loops (charCodeAt) are
  * several times slower in a process that loaded ioredis, whose RESP decoder subclasses String
  * (a V8 slow path for every string). Ids that are not all ASCII return undefined; msgpackr writes those.
+ * With explanations (`tail`, from {@link explanationBytes}) the array has three elements, the
+ * explanations last.
  */
-function writeRankedItems(code: number, ids: readonly string[], scores: Float32Array): Buffer | undefined {
+function writeRankedItems(
+  code: number,
+  ids: readonly string[],
+  scores: Float32Array,
+  tail: Buffer | null,
+): Buffer | undefined {
   const n = ids.length;
   let text = '';
   // Header characters ≥ 0x80, each one byte in latin1 but two in UTF-8: with them counted, the
@@ -261,11 +351,16 @@ function writeRankedItems(code: number, ids: readonly string[], scores: Float32A
   if (Buffer.byteLength(text, 'utf8') !== text.length + wide) return undefined;
   const data = scores.byteLength;
   const size =
-    1 + (n < 0x10 ? 1 : n < 0x10000 ? 3 : 5) + text.length + (data + 1 < 0x100 ? 4 : data + 1 < 0x10000 ? 5 : 7) + data;
+    1 +
+    (n < 0x10 ? 1 : n < 0x10000 ? 3 : 5) +
+    text.length +
+    (data + 1 < 0x100 ? 4 : data + 1 < 0x10000 ? 5 : 7) +
+    data +
+    (tail === null ? 0 : tail.length);
   if (size > MAX_PAYLOAD_BYTES) return undefined;
   const bytes = Buffer.allocUnsafe(HEADER_BYTES + size);
   let at = HEADER_BYTES;
-  bytes[at++] = 0x92;
+  bytes[at++] = tail === null ? 0x92 : 0x93;
   if (n < 0x10) bytes[at++] = 0x90 | n;
   else if (n < 0x10000) {
     bytes[at++] = 0xdc;
@@ -288,6 +383,7 @@ function writeRankedItems(code: number, ids: readonly string[], scores: Float32A
   bytes[at++] = 0x74;
   bytes[at++] = FLOAT32_ARRAY_CODE;
   bytes.set(new Uint8Array(scores.buffer, scores.byteOffset, data), at);
+  if (tail !== null) bytes.set(tail, at + data);
   return writeHeader(bytes, code);
 }
 
@@ -301,25 +397,21 @@ function stringHeader(length: number): string {
 /**
  * A ranked list's payload as `packr.pack([ids, scores])` writes it, read without msgpackr: a
  * 2-array holding an array of ASCII strings and a Float32Array (extension 't', type 7), and
- * nothing after it. This is most of a cache hit's work, and msgpackr's general `unpack` (state
+ * nothing after it; or a 3-array of the same and something after it (the explanations, which
+ * this leaves to {@link readExplanations}: `counted.scoresEnd` is where they start). This is most of a cache hit's work, and msgpackr's general `unpack` (state
  * set-up, a native string-extraction call, an extension lookup) costs several times more on a
  * top-20. Anything else (non-ASCII ids, another layout, bad lengths) gives -1, and msgpackr
  * decodes it, so both paths give the same value or the same miss.
  *
  * Reads the payload p[at, end): the first `keep` ids go to `ids` (the rest are checked and
  * skipped, so a caller that wants the top 10 of 100 makes 10 strings); returns the byte offset of
- * the n float32 scores (n = `counted.n` on return), or -1.
+ * the n float32 scores (n = `counted.n` on return, and `counted.scoresEnd` the offset after
+ * them: `end` for a pair), or -1.
  */
-function parseRankedLayout(
-  p: Buffer,
-  at: number,
-  end: number,
-  keep: number,
-  ids: string[],
-  counted: { n: number },
-): number {
-  if (end - at < 2 || p[at] !== 0x92) return -1;
-  at++;
+function parseRankedLayout(p: Buffer, at: number, end: number, keep: number, ids: string[], counted: Counted): number {
+  if (end - at < 2) return -1;
+  const arity = p[at++] as number;
+  if (arity !== 0x92 && arity !== 0x93) return -1;
   const h = p[at++] as number;
   let n: number;
   if (h >= 0x90 && h <= 0x9f) n = h & 0x0f;
@@ -365,39 +457,63 @@ function parseRankedLayout(
     extLength = p.readUInt32BE(at);
     at += 4;
   } else return -1;
-  if (at + 1 + extLength !== end || p[at] !== 0x74 || p[at + 1] !== FLOAT32_ARRAY_CODE || extLength - 1 !== n * 4) {
+  const scoresEnd = at + 1 + extLength;
+  if (
+    (arity === 0x92 ? scoresEnd !== end : scoresEnd >= end) ||
+    p[at] !== 0x74 ||
+    p[at + 1] !== FLOAT32_ARRAY_CODE ||
+    extLength - 1 !== n * 4
+  ) {
     return -1;
   }
   counted.n = n;
+  counted.scoresEnd = scoresEnd;
   return at + 2;
 }
 
-/** See {@link parseRankedLayout}: the whole list, scores copied (exactly, NaN payloads included). */
-function readRankedItems(p: Buffer, at: number): RankedItems | undefined {
-  const counted = { n: 0 };
+/** What {@link parseRankedLayout} found besides the scores' offset. */
+interface Counted {
+  /** Entries in the list. */
+  n: number;
+  /** The offset after the scores: the payload's end, or where the explanations start. */
+  scoresEnd: number;
+}
+
+/**
+ * See {@link parseRankedLayout}: the whole list, scores copied (exactly, NaN payloads included),
+ * with its explanations; undefined when it is not that layout (msgpackr decodes it), or why its
+ * explanations are corrupt.
+ */
+function readRankedItems(p: Buffer, at: number): RankedItems | string | undefined {
+  const counted: Counted = { n: 0, scoresEnd: 0 };
   const ids: string[] = [];
   const scoresAt = parseRankedLayout(p, at, p.length, Number.MAX_SAFE_INTEGER, ids, counted);
   if (scoresAt < 0) return undefined;
   // msgpackr writes typed arrays in the platform's byte order and reads them back as such.
   const scores = new Float32Array(counted.n);
   new Uint8Array(scores.buffer).set(p.subarray(scoresAt, scoresAt + 4 * counted.n));
-  return { ids, scores };
+  if (counted.scoresEnd === p.length) return { ids, scores };
+  const because = readExplanations(p, counted.scoresEnd, p.length, counted.n, counted.n);
+  return typeof because === 'string' ? because : { ids, scores, because };
 }
 
-/** One entry of a ranked list, as a backend service receives it. */
+/** One entry of a ranked list, as a backend service receives it (`because` when the list has explanations). */
 export interface RankedEntry {
   readonly item: string;
   readonly score: number;
+  readonly because?: readonly RankedBecause[];
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * The first `limit` entries of a ranked list read under a key of `kind` (not 'model'), as
- * `{ item, score }` objects: a cache hit's answer made straight from the bytes, with no
- * intermediate ids array or Float32Array, and strings only for the entries returned. Checks as
- * {@link decodeCacheValue} does (envelope, kind, length, CRC, layout) and misses the same way;
- * lists msgpackr wrote in its general layout (non-ASCII ids) are decoded through it.
+ * `{ item, score }` objects (`{ item, score, because }` when the list has explanations): a cache
+ * hit's answer made straight from the bytes, with no intermediate ids array or Float32Array, and
+ * strings only for the entries returned. Checks as {@link decodeCacheValue} does (envelope, kind,
+ * length, CRC, layout, every entry's explanations) and misses the same way; lists msgpackr wrote
+ * in its general layout (non-ASCII ids) are decoded through it. Throws INVALID_ARGUMENT for a
+ * kind that is not recommendations, together or list, or a limit that is not an integer ≥ 0.
  *
  * @example
  * const top = decodeRankedEntries('recommendations', bytes, 10);
@@ -420,6 +536,7 @@ export function decodeRankedEntries(
   const scoresAt = parseRankedLayout(buf, HEADER_BYTES, buf.length, limit, keptIds, keptCount);
   if (scoresAt >= 0) {
     const n = Math.min(limit, keptCount.n);
+    if (keptCount.scoresEnd !== buf.length) return explainedEntries(kind, buf, scoresAt, n);
     const entries = new Array<RankedEntry>(n);
     const view = viewOf(buf);
     const scores = buf.byteOffset + scoresAt;
@@ -431,11 +548,35 @@ export function decodeRankedEntries(
   }
   const full = decodeCacheValue(kind, buf);
   if (!full.ok) return full;
-  const { ids, scores } = full.value;
-  return {
-    ok: true,
-    value: ids.slice(0, limit).map((item, i) => ({ item, score: scores[i] as number })),
-  };
+  const { ids, scores, because } = full.value;
+  const n = Math.min(limit, ids.length);
+  const entries = new Array<RankedEntry>(n);
+  for (let i = 0; i < n; i++) {
+    const item = ids[i] as string;
+    const score = scores[i] as number;
+    entries[i] = because === undefined ? { item, score } : { item, score, because: because[i] as RankedBecause[] };
+  }
+  return { ok: true, value: entries };
+}
+
+/**
+ * decodeRankedEntries' fast path for a list with explanations: its first n entries, ids in
+ * keptIds and scores at `scoresAt`, each with its explanations; every entry's are checked.
+ */
+function explainedEntries(kind: CacheKind, buf: Buffer, scoresAt: number, n: number): CacheDecoded<RankedEntry[]> {
+  const because = readExplanations(buf, keptCount.scoresEnd, buf.length, keptCount.n, n);
+  if (typeof because === 'string') return corruptExplanations(kind, because);
+  const entries = new Array<RankedEntry>(n);
+  const view = viewOf(buf);
+  const scores = buf.byteOffset + scoresAt;
+  for (let i = 0; i < n; i++) {
+    entries[i] = {
+      item: keptIds[i] as string,
+      score: view.getFloat32(scores + 4 * i, LITTLE_ENDIAN),
+      because: because[i] as RankedBecause[],
+    };
+  }
+  return { ok: true, value: entries };
 }
 
 /**
@@ -444,7 +585,7 @@ export function decodeRankedEntries(
  * are read, all written by the call reading them) and their count.
  */
 const keptIds: string[] = [];
-const keptCount = { n: 0 };
+const keptCount: Counted = { n: 0, scoresEnd: 0 };
 
 /** The ids decoded so far, handed out again rather than made anew for every hit (see IdTable). */
 const ITEM_IDS = new IdTable();
@@ -463,3 +604,257 @@ function viewOf(buf: Buffer): DataView {
 }
 let viewed: ArrayBufferLike | null = null;
 let view: DataView = new DataView(new ArrayBuffer(0));
+
+/** The header of a 3-array: [ids, scores, explanations]. */
+const THREE_ARRAY = Buffer.from([0x93]);
+
+/**
+ * A list's explanations as msgpack, `[sources, items, perEntry]` (see the module comment), written
+ * as msgpackr writes the same arrays: shortest headers, UTF-8 strings, integers 64–127 as uint 8
+ * (msgpackr keeps fixints 0x40–0x7f for its records) and -1 as a negative fixint.
+ */
+function explanationBytes(because: readonly (readonly RankedBecause[])[]): Buffer {
+  const sourceIndex = new Map<string, number>();
+  const itemIndex = new Map<string, number>();
+  const strings: string[] = []; // sources, then items
+  const pairs: number[] = [];
+  const indexOf = (table: Map<string, number>, name: string): number => {
+    let index = table.get(name);
+    if (index === undefined) {
+      index = table.size;
+      table.set(name, index);
+    }
+    return index;
+  };
+  for (const list of because) {
+    for (const { source, item } of list)
+      pairs.push(indexOf(sourceIndex, source), item === undefined ? -1 : indexOf(itemIndex, item));
+  }
+  strings.push(...sourceIndex.keys(), ...itemIndex.keys());
+  const lengths = strings.map((s) => Buffer.byteLength(s, 'utf8'));
+  let size =
+    1 + arrayHeaderBytes(sourceIndex.size) + arrayHeaderBytes(itemIndex.size) + arrayHeaderBytes(because.length);
+  for (const length of lengths) size += stringHeaderBytes(length) + length;
+  for (const list of because) size += arrayHeaderBytes(2 * list.length);
+  for (const v of pairs) size += intBytes(v);
+  const out = Buffer.allocUnsafe(size);
+  let at = writeArrayHeader(out, 0, 3);
+  for (const [start, count] of [
+    [0, sourceIndex.size],
+    [sourceIndex.size, itemIndex.size],
+  ] as const) {
+    at = writeArrayHeader(out, at, count);
+    for (let s = start; s < start + count; s++) {
+      const length = lengths[s] as number;
+      at = writeStringHeader(out, at, length);
+      at += out.write(strings[s] as string, at, length, 'utf8');
+    }
+  }
+  at = writeArrayHeader(out, at, because.length);
+  let next = 0;
+  for (const list of because) {
+    at = writeArrayHeader(out, at, 2 * list.length);
+    for (let j = 0; j < 2 * list.length; j++) at = writeInt(out, at, pairs[next++] as number);
+  }
+  return out;
+}
+
+function arrayHeaderBytes(n: number): number {
+  return n < 0x10 ? 1 : n < 0x10000 ? 3 : 5;
+}
+
+function writeArrayHeader(out: Buffer, at: number, n: number): number {
+  if (n < 0x10) {
+    out[at] = 0x90 | n;
+    return at + 1;
+  }
+  if (n < 0x10000) {
+    out[at] = 0xdc;
+    return out.writeUInt16BE(n, at + 1);
+  }
+  out[at] = 0xdd;
+  return out.writeUInt32BE(n, at + 1);
+}
+
+function stringHeaderBytes(length: number): number {
+  return length < 0x20 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+function writeStringHeader(out: Buffer, at: number, length: number): number {
+  if (length < 0x20) {
+    out[at] = 0xa0 | length;
+    return at + 1;
+  }
+  if (length < 0x100) {
+    out[at] = 0xd9;
+    out[at + 1] = length;
+    return at + 2;
+  }
+  if (length < 0x10000) {
+    out[at] = 0xda;
+    return out.writeUInt16BE(length, at + 1);
+  }
+  out[at] = 0xdb;
+  return out.writeUInt32BE(length, at + 1);
+}
+
+/** Bytes of an integer ≥ -1 as msgpackr writes it. */
+function intBytes(v: number): number {
+  return v < 0x40 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : 5;
+}
+
+function writeInt(out: Buffer, at: number, v: number): number {
+  if (v < 0x40) {
+    out[at] = v & 0xff; // -1 is 0xff, a negative fixint
+    return at + 1;
+  }
+  if (v < 0x100) {
+    out[at] = 0xcc;
+    out[at + 1] = v;
+    return at + 2;
+  }
+  if (v < 0x10000) {
+    out[at] = 0xcd;
+    return out.writeUInt16BE(v, at + 1);
+  }
+  out[at] = 0xce;
+  return out.writeUInt32BE(v, at + 1);
+}
+
+/**
+ * Where a 3-array's explanations start, after ids of any strings (not only ASCII) and the
+ * Float32Array scores; -1 when p[at, end) is not such an array. For lists msgpackr decodes.
+ */
+function rankedTailAt(p: Buffer, at: number, end: number): number {
+  if (at >= end || p[at] !== 0x93) return -1;
+  cursor = at + 1;
+  const n = readArrayLength(p, end);
+  if (n < 0) return -1;
+  for (let i = 0; i < n; i++) {
+    const length = readStringLength(p, end);
+    if (length < 0) return -1;
+    cursor += length;
+  }
+  if (cursor >= end) return -1;
+  const e = p[cursor++] as number;
+  let extLength: number;
+  if (e === 0xc7 && cursor + 1 <= end) extLength = p[cursor++] as number;
+  else if (e === 0xc8 && cursor + 2 <= end) {
+    extLength = p.readUInt16BE(cursor);
+    cursor += 2;
+  } else if (e === 0xc9 && cursor + 4 <= end) {
+    extLength = p.readUInt32BE(cursor);
+    cursor += 4;
+  } else return -1;
+  if (p[cursor] !== 0x74 || p[cursor + 1] !== FLOAT32_ARRAY_CODE || extLength - 1 !== 4 * n) return -1;
+  cursor += 1 + extLength;
+  return cursor < end ? cursor : -1;
+}
+
+/**
+ * A list's explanations in p[at, end), `[sources, items, perEntry]` with perEntry of `n` lists of
+ * (source, item) index pairs: the explanations of the first `keep` entries, or why they are not
+ * explanations (any msgpack encoding of the arrays, strings and integers is read; every entry is
+ * checked, whether kept or not, so a list reads whole or not at all). Strings are read as the ids
+ * are (ASCII ones kept once, in the IdTable).
+ */
+function readExplanations(p: Buffer, at: number, end: number, n: number, keep: number): RankedBecause[][] | string {
+  cursor = at;
+  if (readArrayLength(p, end) !== 3) return 'not a [sources, items, perEntry] array';
+  const sources = readStrings(p, end);
+  if (sources === null) return 'sources must be an array of strings';
+  if (sources.includes('')) return 'a source name is empty';
+  const items = readStrings(p, end);
+  if (items === null) return 'items must be an array of strings';
+  const entries = readArrayLength(p, end);
+  if (entries !== n) return `${entries < 0 ? 'no' : entries} explanation lists for ${n} ids`;
+  const because = new Array<RankedBecause[]>(keep);
+  for (let r = 0; r < n; r++) {
+    const length = readArrayLength(p, end);
+    // Each index takes at least a byte: a count beyond the bytes left is not a list of pairs.
+    if (length < 0 || length % 2 !== 0 || length > end - cursor) return `entry ${r}: not an array of index pairs`;
+    const list = r < keep ? new Array<RankedBecause>(length / 2) : null;
+    for (let j = 0; j < length / 2; j++) {
+      const s = readInt(p, end);
+      const i = readInt(p, end);
+      if (!(s >= 0 && s < sources.length)) return `entry ${r}: source index ${s} of ${sources.length}`;
+      if (!(i >= -1 && i < items.length)) return `entry ${r}: item index ${i} of ${items.length}`;
+      if (list !== null) {
+        const source = sources[s] as string;
+        list[j] = i === -1 ? { source } : { source, item: items[i] as string };
+      }
+    }
+    if (list !== null) because[r] = list;
+  }
+  if (cursor !== end) return `${end - cursor} more bytes after them`;
+  return because;
+}
+
+/** The read position of rankedTailAt and readExplanations (synchronous, so one serves all). */
+let cursor = 0;
+
+/** An array header at the cursor (advanced past it): its length, or -1 when it is not one. */
+function readArrayLength(p: Buffer, end: number): number {
+  if (cursor >= end) return -1;
+  const h = p[cursor++] as number;
+  if (h >= 0x90 && h <= 0x9f) return h & 0x0f;
+  if (h === 0xdc && cursor + 2 <= end) {
+    cursor += 2;
+    return p.readUInt16BE(cursor - 2);
+  }
+  if (h === 0xdd && cursor + 4 <= end) {
+    cursor += 4;
+    return p.readUInt32BE(cursor - 4);
+  }
+  return -1;
+}
+
+/** A string header at the cursor (advanced past it): the byte length of the string that follows, or -1. */
+function readStringLength(p: Buffer, end: number): number {
+  if (cursor >= end) return -1;
+  const s = p[cursor++] as number;
+  let length: number;
+  if (s >= 0xa0 && s <= 0xbf) length = s & 0x1f;
+  else if (s === 0xd9 && cursor + 1 <= end) length = p[cursor++] as number;
+  else if (s === 0xda && cursor + 2 <= end) {
+    length = p.readUInt16BE(cursor);
+    cursor += 2;
+  } else if (s === 0xdb && cursor + 4 <= end) {
+    length = p.readUInt32BE(cursor);
+    cursor += 4;
+  } else return -1;
+  return cursor + length <= end ? length : -1;
+}
+
+/** An array of strings at the cursor, or null. */
+function readStrings(p: Buffer, end: number): string[] | null {
+  const n = readArrayLength(p, end);
+  // Each string takes at least a byte: a count beyond the bytes left is not an array of strings.
+  if (n < 0 || n > end - cursor) return null;
+  const strings = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const length = readStringLength(p, end);
+    if (length < 0) return null;
+    strings[i] = ITEM_IDS.get(p, cursor, length) ?? p.toString('utf8', cursor, cursor + length);
+    cursor += length;
+  }
+  return strings;
+}
+
+/** An integer at the cursor (any msgpack encoding of one that is a safe integer), or NaN. */
+function readInt(p: Buffer, end: number): number {
+  if (cursor >= end) return Number.NaN;
+  const h = p[cursor++] as number;
+  if (h <= 0x7f) return h;
+  if (h >= 0xe0) return h - 0x100;
+  const width = h === 0xcc || h === 0xd0 ? 1 : h === 0xcd || h === 0xd1 ? 2 : h === 0xce || h === 0xd2 ? 4 : 0;
+  if (width === 0 || cursor + width > end) return Number.NaN;
+  const at = cursor;
+  cursor += width;
+  if (h === 0xcc) return p[at] as number;
+  if (h === 0xcd) return p.readUInt16BE(at);
+  if (h === 0xce) return p.readUInt32BE(at);
+  if (h === 0xd0) return p.readInt8(at);
+  if (h === 0xd1) return p.readInt16BE(at);
+  return p.readInt32BE(at);
+}

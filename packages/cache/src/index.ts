@@ -9,6 +9,7 @@ export {
   decodeRankedEntries,
   encodeCacheValue,
   type ModelMetadata,
+  type RankedBecause,
   type RankedEntry,
   type RankedItems,
 } from './envelope.js';
@@ -39,6 +40,17 @@ export {
   type SweepResult,
   sweepNamespace,
 } from './publish.js';
-export { type CacheRead, currentVersion, type ReadOptions, readCurrent, readCurrentMany } from './read.js';
+export {
+  type CacheReadEvent,
+  CacheReader,
+  type CacheReaderOptions,
+  createCacheReader,
+  currentVersion,
+  DEFAULT_CACHE_READER_OPTIONS,
+  type ReadPlan,
+  type ReadPlanKind,
+  type ReadPlanSpec,
+  type ReadRequest,
+} from './reader.js';
 export { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS, RedisCache, type RedisCacheOptions } from './redis-cache.js';
 export type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';

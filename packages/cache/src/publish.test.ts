@@ -1,7 +1,7 @@
 import { EncoreError, ErrorCode } from '@encore/core';
 import { describe, expect, it } from 'vitest';
-import type { RankedItems } from './envelope.js';
-import { cacheKeys } from './keyspace.js';
+import { type CacheMissReason, type CacheValues, decodeCacheValue, type RankedItems } from './envelope.js';
+import { type CacheIds, type CacheKind, cacheKeys } from './keyspace.js';
 import { createMemoryCache } from './memory-cache.js';
 import {
   beginPublish,
@@ -10,10 +10,30 @@ import {
   resolvePublishOptions,
   sweepNamespace,
 } from './publish.js';
-import { currentVersion, readCurrent } from './read.js';
+import { currentVersion } from './reader.js';
 import type { CacheStore } from './store.js';
 
 const items = (tag: string): RankedItems => ({ ids: [tag], scores: Float32Array.of(1) });
+
+/**
+ * The value of `id` in namespace 'shop' at `pinned` (default: the current version), as a reader
+ * finds it: the version read, and the decoded value or why there is none.
+ */
+async function readValue<K extends CacheKind>(
+  store: CacheStore,
+  kind: K,
+  id: CacheIds[K],
+  pinned?: number,
+): Promise<{ version: number | null; value: CacheValues[K] | null; reason: CacheMissReason | null }> {
+  const version = pinned ?? (await currentVersion(store, 'shop'));
+  if (version === null) return { version, value: null, reason: 'unpublished' };
+  const bytes = await store.get(cacheKeys('shop').value(version, kind, id));
+  if (bytes === null) return { version, value: null, reason: 'absent' };
+  const decoded = decodeCacheValue(kind, bytes);
+  return decoded.ok
+    ? { version, value: decoded.value, reason: null }
+    : { version, value: null, reason: decoded.reason };
+}
 
 /** A store that fails the named method while `failing` is set (everything else goes to `inner`). */
 function flaky(inner: CacheStore, method: keyof CacheStore) {
@@ -59,8 +79,8 @@ describe('versioned publish (on MemoryCache)', () => {
     await p.put('together', 'sku-0', items('second'));
     const result = await p.commit();
     expect(result).toMatchObject({ version: 1, written: 11, previous: null, swept: [] });
-    const read = await readCurrent(store, 'shop', 'together', 'sku-0');
-    expect(read.hit && read.value.ids).toEqual(['second']);
+    const read = await readValue(store, 'together', 'sku-0');
+    expect(read.value?.ids).toEqual(['second']);
     await expect(p.commit()).rejects.toMatchObject({ code: 'IO_ERROR', details: { reason: 'closed' } });
     await p.abort(); // a no-op once committed
     expect(await currentVersion(store, 'shop')).toBe(1);
@@ -70,7 +90,8 @@ describe('versioned publish (on MemoryCache)', () => {
     const store = createMemoryCache();
     await publishVersion(store, 'shop', async (p) => p.put('model', 'als', { v: 1 }));
     await publishVersion(store, 'shop', async (p) => p.put('model', 'als', { v: 2 }), { graceMs: 0 });
-    expect(await readCurrent(store, 'shop', 'model', 'als', { version: 1 })).toMatchObject({ reason: 'absent' });
+    expect(await readValue(store, 'model', 'als', 1)).toMatchObject({ reason: 'absent' });
+    expect(await readValue(store, 'model', 'als')).toMatchObject({ version: 2, value: { v: 2 } });
     expect(store.stats().entries).toBe(3); // pointer, state, v2's one value
   });
 
@@ -99,8 +120,8 @@ describe('versioned publish (on MemoryCache)', () => {
     await expect(p.commit()).rejects.toMatchObject({ code: 'IO_ERROR' });
     state.failing = false;
     expect(await currentVersion(store, 'shop')).toBe(1);
-    const read = await readCurrent(store, 'shop', 'list', 'top');
-    expect(read.hit && read.value.ids).toEqual(['v1']);
+    const read = await readValue(store, 'list', 'top');
+    expect(read.value?.ids).toEqual(['v1']);
     // The lock could not be released (transact failed): the next publish waits out the lease or, here,
     // the test releases it by hand; then the failed version is swept.
     await store.delete(cacheKeys('shop').lock);
@@ -147,8 +168,8 @@ describe('versioned publish (on MemoryCache)', () => {
     await expect(publishVersion(store, 'shop', async (p) => p.put('list', 'top', items('v2')))).rejects.toMatchObject({
       code: 'IO_ERROR',
     });
-    const read = await readCurrent(store, 'shop', 'list', 'top');
-    expect(read.hit && [read.version, read.value.ids]).toEqual([2, ['v2']]);
+    const read = await readValue(store, 'list', 'top');
+    expect([read.version, read.value?.ids]).toEqual([2, ['v2']]);
   });
 
   it('a cleanup failure after the switch still commits; the next publish retires the old version', async () => {
@@ -166,9 +187,9 @@ describe('versioned publish (on MemoryCache)', () => {
     const swept = await sweepNamespace(store, 'shop', { graceMs: 100 });
     expect(swept).toEqual({ swept: [], retired: [1] });
     now += 101;
-    expect(await readCurrent(store, 'shop', 'list', 'top', { version: 1 })).toMatchObject({ reason: 'absent' });
-    const current = await readCurrent(store, 'shop', 'list', 'top');
-    expect(current.hit && current.value.ids).toEqual(['v2']);
+    expect(await readValue(store, 'list', 'top', 1)).toMatchObject({ reason: 'absent' });
+    const current = await readValue(store, 'list', 'top');
+    expect(current.value?.ids).toEqual(['v2']);
   });
 
   it('abort waits for a commit in progress instead of undoing it', async () => {

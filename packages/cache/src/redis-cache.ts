@@ -312,7 +312,7 @@ export class RedisCache implements CacheStore {
  * @example
  * const client = new Redis(process.env.REDIS_URL);
  * const store = createRedisCache({ client, prefix: 'encore:' });
- * const read = await readCurrent(store, 'shop-1', 'recommendations', 'cust-42');
+ * const version = await currentVersion(store, 'shop-1');
  * await store.close();
  * await client.quit();
  */

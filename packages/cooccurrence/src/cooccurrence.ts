@@ -1,7 +1,9 @@
 import {
   type Csr,
+  checkBoolean,
   checkCsr,
   checkInteger,
+  checkName,
   checkNumber,
   checkOneOf,
   checkOptions,
@@ -118,26 +120,16 @@ interface Resolved extends RelationParams {
 function resolve(where: string, options: unknown, defaultName: string): Resolved {
   const o = checkOptions(where, options, OPTION_KEYS);
   const d = DEFAULT_COOCCURRENCE_OPTIONS;
-  const name = o.name ?? defaultName;
-  checkName(where, name);
-  const keepCounts = o.keepCounts ?? d.keepCounts;
-  if (typeof keepCounts !== 'boolean') throw invalidArgument(where, 'keepCounts must be a boolean', keepCounts);
   return {
-    name: name as string,
+    name: checkName(where, 'name', o.name ?? defaultName),
     similarity: checkOneOf(where, 'similarity', o.similarity ?? d.similarity, SIMILARITIES),
     minSupport: checkInteger(where, 'minSupport', o.minSupport ?? d.minSupport, 1, MAX_INT),
     neighbours: checkInteger(where, 'neighbours', o.neighbours ?? d.neighbours, 1, MAX_INT),
     maxPerBasket: checkInteger(where, 'maxPerBasket', o.maxPerBasket ?? d.maxPerBasket, 1, MAX_INT),
     maxPerItem: checkInteger(where, 'maxPerItem', o.maxPerItem ?? d.maxPerItem, 1, MAX_INT),
     seed: checkNumber(where, 'seed', o.seed ?? d.seed),
-    keepCounts,
+    keepCounts: checkBoolean(where, 'keepCounts', o.keepCounts ?? d.keepCounts),
   };
-}
-
-function checkName(where: string, name: unknown): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw invalidArgument(where, 'name must be a non-empty string of at most 200 characters', name);
-  }
 }
 
 function paramsOf(r: Resolved): RelationParams {

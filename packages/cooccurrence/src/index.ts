@@ -49,6 +49,12 @@ export {
   relationOf,
 } from './model.js';
 export {
+  COOCCURRENCE_MODEL_FORMAT,
+  cooccurrenceModelFromFile,
+  decodeCooccurrenceModel,
+  encodeCooccurrenceModel,
+} from './model-codec.js';
+export {
   type AssociationRule,
   associationRules,
   DEFAULT_ITEMSET_OPTIONS,

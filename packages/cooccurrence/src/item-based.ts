@@ -6,11 +6,12 @@ import {
   checkNumber,
   checkOneOf,
   checkOptions,
+  checkRecommendOptions,
   invalidArgument,
   type Model,
   type RecommendOptions,
   type TopK,
-  topK,
+  TopKHeap,
 } from '@encore/core';
 import { buildCooccurrence } from './cooccurrence.js';
 import { SIMILARITIES, type Similarity } from './scores.js';
@@ -130,11 +131,7 @@ function fitItemBased(matrix: Csr, raw: Partial<ItemBasedParams>): Model {
     customers: matrix.rows,
     items,
     recommend(customers: Int32Array, options: RecommendOptions): TopK[] {
-      const rwhere = 'cooccurrence/cooccurrence.recommend';
-      if (typeof options !== 'object' || options === null)
-        throw invalidArgument(rwhere, 'options must be an object', options);
-      const k = checkInteger(rwhere, 'k', options.k, 0);
-      const exclude = options.exclude;
+      const { k, exclude } = checkRecommendOptions('cooccurrence/cooccurrence.recommend', options);
       const score = new Float64Array(items);
       const stamp = new Int32Array(items).fill(-1);
       const touched = new Int32Array(items);
@@ -160,23 +157,16 @@ function fitItemBased(matrix: Csr, raw: Partial<ItemBasedParams>): Model {
             }
           }
         }
-        const cand = touched.subarray(0, len).sort();
-        const candScores = new Float64Array(len);
+        const heap = new TopKHeap(Math.min(k, len));
         for (let t = 0; t < len; t++) {
-          const j = cand[t] as number;
-          candScores[t] = score[j] as number;
+          const j = touched[t] as number;
+          heap.offer(score[j] as number, j);
           score[j] = 0;
         }
-        const best = topK(candScores, k);
         const ids = new Int32Array(k);
         const scores = new Float32Array(k);
-        let r = 0;
-        for (; r < best.ids.length; r++) {
-          const j = cand[best.ids[r] as number] as number;
-          ids[r] = j;
-          scores[r] = best.scores[r] as number;
-          stamp[j] = tag;
-        }
+        let r = heap.drainInto(ids, scores);
+        for (let q = 0; q < r; q++) stamp[ids[q] as number] = tag;
         // Popularity fills the rest (score 0).
         for (let p = 0; r < k && p < items; p++) {
           const j = byPopularity[p] as number;

@@ -22,7 +22,7 @@
  * empty transactions too). An Encore basket always holds an item; an empty row is an order whose
  * events were all of other types (returns, say), and must not dilute every support.
  */
-import { type Csr, invalidArgument } from '@encore/core';
+import { type Csr, checkCsr, checkInteger, checkNumber, invalidArgument } from '@encore/core';
 import { fpGrowth } from './internal/fpgrowth.js';
 
 /** An itemset found in at least the minimum number of baskets. */
@@ -132,7 +132,7 @@ const CONFIDENCE_EPSILON = 1e-12;
 export function mineFrequentItemsets(baskets: Csr, options?: ItemsetOptions): FrequentItemsets {
   const where = 'cooccurrence/mineFrequentItemsets';
   const opts = resolveItemsetOptions(where, options);
-  checkBaskets(where, baskets);
+  checkCsr(where, 'baskets', baskets);
   return mineResolved(baskets, opts.minSupport, opts.maxLength);
 }
 
@@ -177,7 +177,7 @@ export function mineRules(baskets: Csr, options?: MineRulesOptions): RuleMiningR
   const where = 'cooccurrence/mineRules';
   const itemsetOptions = resolveItemsetOptions(where, options);
   const ruleOptions = resolveRuleOptions(where, options, itemsetOptions.maxLength);
-  checkBaskets(where, baskets);
+  checkCsr(where, 'baskets', baskets);
   const itemsets = mineResolved(baskets, itemsetOptions.minSupport, itemsetOptions.maxLength);
   return { itemsets, rules: rulesResolved(where, itemsets, ruleOptions) };
 }
@@ -251,12 +251,11 @@ function resolveItemsetOptions(
     throw invalidArgument(where, 'options must be an object', options);
   }
   const minSupport = options?.minSupport ?? DEFAULT_ITEMSET_OPTIONS.minSupport;
-  if (typeof minSupport !== 'number' || !(minSupport > 0 && minSupport <= 1)) {
-    throw invalidArgument(where, 'minSupport must be a number in (0, 1]', minSupport);
-  }
   const maxLength = options?.maxLength ?? DEFAULT_ITEMSET_OPTIONS.maxLength;
-  checkLength(where, 'maxLength', maxLength);
-  return { minSupport, maxLength };
+  return {
+    minSupport: checkNumber(where, 'minSupport', minSupport, Number.MIN_VALUE, 1),
+    maxLength: checkInteger(where, 'maxLength', maxLength, 1),
+  };
 }
 
 function resolveRuleOptions(
@@ -267,66 +266,20 @@ function resolveRuleOptions(
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw invalidArgument(where, 'options must be an object', options);
   }
-  const minConfidence = options?.minConfidence ?? DEFAULT_RULE_OPTIONS.minConfidence;
-  if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
-    throw invalidArgument(where, 'minConfidence must be a number in [0, 1]', minConfidence);
-  }
-  const minLift = options?.minLift ?? DEFAULT_RULE_OPTIONS.minLift;
-  if (typeof minLift !== 'number' || !(minLift >= 0 && Number.isFinite(minLift))) {
-    throw invalidArgument(where, 'minLift must be a finite number ≥ 0', minLift);
-  }
-  const minLength = options?.minLength ?? DEFAULT_RULE_OPTIONS.minLength;
-  checkLength(where, 'minLength', minLength);
-  const maxLength = options?.maxLength ?? defaultMaxLength;
-  checkLength(where, 'maxLength', maxLength);
+  const minConfidence = checkNumber(
+    where,
+    'minConfidence',
+    options?.minConfidence ?? DEFAULT_RULE_OPTIONS.minConfidence,
+    0,
+    1,
+  );
+  const minLift = checkNumber(where, 'minLift', options?.minLift ?? DEFAULT_RULE_OPTIONS.minLift, 0);
+  const minLength = checkInteger(where, 'minLength', options?.minLength ?? DEFAULT_RULE_OPTIONS.minLength, 1);
+  const maxLength = checkInteger(where, 'maxLength', options?.maxLength ?? defaultMaxLength, 1);
   if (minLength > maxLength) {
     throw invalidArgument(where, `minLength must be at most maxLength (${maxLength})`, minLength);
   }
   return { minConfidence, minLift, minLength, maxLength };
-}
-
-function checkLength(where: string, name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw invalidArgument(where, `${name} must be an integer ≥ 1`, value);
-  }
-}
-
-/** Shape checks of the basket matrix, O(rows + nnz): the miner trusts what passes. */
-function checkBaskets(where: string, m: Csr): void {
-  if (typeof m !== 'object' || m === null) throw invalidArgument(where, 'baskets must be a Csr matrix', m);
-  const { rows, cols, indptr, indices } = m;
-  if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(cols) || cols < 0) {
-    throw invalidArgument(where, 'baskets.rows and baskets.cols must be non-negative integers', { rows, cols });
-  }
-  if (!(indptr instanceof Int32Array) || !(indices instanceof Int32Array) || indptr.length !== rows + 1) {
-    throw invalidArgument(where, 'baskets must have Int32Array indptr (rows + 1 long) and indices', {
-      indptr: indptr?.length,
-      rows,
-    });
-  }
-  if (indptr[0] !== 0 || indptr[rows] !== indices.length) {
-    throw invalidArgument(where, 'baskets.indptr must run from 0 to indices.length', {
-      first: indptr[0],
-      last: indptr[rows],
-      nnz: indices.length,
-    });
-  }
-  for (let r = 0; r < rows; r++) {
-    const start = indptr[r] as number;
-    const end = indptr[r + 1] as number;
-    if (end < start) throw invalidArgument(where, `baskets.indptr decreases at row ${r}`, { row: r });
-    let prev = -1;
-    for (let k = start; k < end; k++) {
-      const c = indices[k] as number;
-      if (!(c > prev && c < cols)) {
-        throw invalidArgument(where, `row ${r} must hold distinct ascending item indices in 0..${cols - 1}`, {
-          row: r,
-          col: c,
-        });
-      }
-      prev = c;
-    }
-  }
 }
 
 function mineResolved(baskets: Csr, minSupport: number, maxLength: number): FrequentItemsets {

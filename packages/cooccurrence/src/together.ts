@@ -1,4 +1,4 @@
-import { checkInteger, checkOptions, invalidArgument } from '@encore/core';
+import { checkInteger, checkOptions, invalidArgument, TopKHeap } from '@encore/core';
 import type { CooccurrenceRelation } from './cooccurrence.js';
 import { type CooccurrenceModel, relationOf } from './model.js';
 
@@ -32,7 +32,7 @@ export interface TogetherResult {
  * with the default signed-root LLR this is a sum of z-like scores, so two moderate links beat one
  * marginal one), its support the sum of its co-counts. Input items, `exclude`, and items failing
  * `filter` are left out. Ties break on the lower index. Input items the relation does not know
- * (new items) vote for nothing. O(Σ neighbour-list lengths + k log k).
+ * (new items) vote for nothing. O(Σ neighbour-list lengths · log k).
  *
  * Throws INVALID_ARGUMENT for an item index outside the model, an unknown relation, or bad options.
  *
@@ -58,46 +58,57 @@ export function together(
     throw invalidArgument(where, 'filter must be a predicate on item indices or a Set of them', filter);
   }
   const cols = relation.cols;
-  const blocked = new Uint8Array(cols);
+  const blocked = new Set<number>();
   for (let t = 0; t < input.length; t++) {
     const i = input[t] as number;
     if (!Number.isInteger(i) || i < 0 || i >= universe) {
       throw invalidArgument(where, `items must be item indices in 0..${universe - 1}`, i);
     }
-    if (i < cols) blocked[i] = 1;
+    if (i < cols) blocked.add(i);
   }
   if (o.exclude !== undefined) {
-    for (const i of o.exclude as Iterable<number>) if (Number.isInteger(i) && i >= 0 && i < cols) blocked[i] = 1;
+    for (const i of o.exclude as Iterable<number>) if (Number.isInteger(i) && i >= 0 && i < cols) blocked.add(i);
   }
   const { indptr, ids, scores, support } = relation.neighbours;
-  const score = new Float64Array(cols);
-  const sup = new Int32Array(cols);
-  const touched: number[] = [];
+  // Sums over the input items' neighbour lists, in slots handed out in order of first touch: the
+  // work is in the lists' lengths, not the catalog's (a request's cart of a few items would
+  // otherwise clear arrays of every item, on every call).
+  let touched = 0;
+  for (let t = 0; t < input.length; t++) {
+    const i = input[t] as number;
+    if (i < relation.rows) touched += (indptr[i + 1] as number) - (indptr[i] as number);
+  }
+  const slotOf = new Map<number, number>();
+  const item = new Int32Array(touched);
+  const score = new Float64Array(touched);
+  const sup = new Int32Array(touched);
+  let n = 0;
   for (let t = 0; t < input.length; t++) {
     const i = input[t] as number;
     if (i >= relation.rows) continue;
     for (let p = indptr[i] as number, end = indptr[i + 1] as number; p < end; p++) {
       const j = ids[p] as number;
-      if (blocked[j] === 1) continue;
-      if (sup[j] === 0) touched.push(j);
-      score[j]! += scores[p] as number;
-      sup[j]! += support[p] as number;
+      if (blocked.has(j)) continue;
+      let slot = slotOf.get(j);
+      if (slot === undefined) {
+        slot = n++;
+        slotOf.set(j, slot);
+        item[slot] = j;
+      }
+      score[slot]! += scores[p] as number;
+      sup[slot]! += support[p] as number;
     }
   }
-  const keep =
-    filter === undefined
-      ? touched
-      : typeof filter === 'function'
-        ? touched.filter((j) => filter(j))
-        : touched.filter((j) => filter.has(j));
-  keep.sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
-  const m = Math.min(k, keep.length);
-  const out: TogetherResult = { ids: new Int32Array(m), scores: new Float32Array(m), support: new Int32Array(m) };
-  for (let r = 0; r < m; r++) {
-    const j = keep[r] as number;
-    out.ids[r] = j;
-    out.scores[r] = score[j] as number;
-    out.support[r] = sup[j] as number;
+  const heap = new TopKHeap(Math.min(k, n));
+  for (let slot = 0; slot < n; slot++) {
+    const j = item[slot] as number;
+    if (filter === undefined || (typeof filter === 'function' ? filter(j) : filter.has(j))) {
+      heap.offer(score[slot] as number, j);
+    }
   }
+  const m = heap.size;
+  const out: TogetherResult = { ids: new Int32Array(m), scores: new Float32Array(m), support: new Int32Array(m) };
+  heap.drainInto(out.ids, out.scores);
+  for (let r = 0; r < m; r++) out.support[r] = sup[slotOf.get(out.ids[r] as number) as number] as number;
   return out;
 }

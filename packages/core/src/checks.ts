@@ -1,5 +1,7 @@
-import type { Csr } from './csr.js';
-import { invalidArgument } from './errors.js';
+import type { Coo, Csr } from './csr.js';
+import { EncoreError, ErrorCode, invalidArgument } from './errors.js';
+import type { EventLog } from './event-log.js';
+import type { RecommendOptions } from './recommender.js';
 
 /**
  * Boundary checks shared by every package: each throws INVALID_ARGUMENT
@@ -48,6 +50,20 @@ export function checkOneOf<T extends string>(where: string, name: string, value:
     throw invalidArgument(where, `${name} must be one of ${allowed.join(', ')}`, value);
   }
   return value as T;
+}
+
+/** A boolean (no truthy stand-ins: `'false'` is a bug at the caller, not false). */
+export function checkBoolean(where: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidArgument(where, `${name} must be a boolean`, value);
+  return value;
+}
+
+/** A name a caller gives something (a relation, a candidate source): a string of 1 to 200 characters. */
+export function checkName(where: string, name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
+    throw invalidArgument(where, `${name} must be a non-empty string of at most 200 characters`, value);
+  }
+  return value;
 }
 
 /**
@@ -132,4 +148,103 @@ export function checkIds(where: string, name: string, ids: unknown, n: number): 
     if (!(id >= 0 && id < n)) throw invalidArgument(where, `${name}[${i}] must be in 0..${n - 1}`, id);
   }
   return ids;
+}
+
+/**
+ * Well-formed Coo entries, in O(entries): rows and cols integers ≥ 0, Int32Array row and col, a
+ * Float32Array value (and a Float64Array time, or null) of one length, every (row, col) within
+ * range. Duplicates are allowed (cooToCsr combines them). Throws LIMIT_EXCEEDED, not
+ * INVALID_ARGUMENT, for rows or cols ≥ 2³¹ − 1, which no Int32Array index can reach.
+ */
+export function checkCoo(where: string, name: string, value: unknown): Coo {
+  if (typeof value !== 'object' || value === null) {
+    throw invalidArgument(where, `${name} must be a Coo matrix (rows, cols, row, col, value, time)`, value);
+  }
+  const coo = value as Coo;
+  const { rows, cols, row, col, time } = coo;
+  for (const [dim, v] of [
+    ['rows', rows],
+    ['cols', cols],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0) throw invalidArgument(where, `${name}.${dim} must be an integer ≥ 0`, v);
+    if (v >= 0x7fffffff) {
+      throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, `${where}: ${name}.${dim} exceeds 2^31 - 2`, { value: v });
+    }
+  }
+  if (!(row instanceof Int32Array) || !(col instanceof Int32Array) || !(coo.value instanceof Float32Array)) {
+    throw invalidArgument(where, `${name}.row and .col must be Int32Arrays and .value a Float32Array`, value);
+  }
+  const n = row.length;
+  if (
+    col.length !== n ||
+    coo.value.length !== n ||
+    (time !== null && (!(time instanceof Float64Array) || time.length !== n))
+  ) {
+    throw invalidArgument(where, `${name}.row, .col, .value (and .time) must have the same length`, {
+      row: n,
+      col: col.length,
+      value: coo.value.length,
+      time: time?.length,
+    });
+  }
+  for (let e = 0; e < n; e++) {
+    const r = row[e]!;
+    const c = col[e]!;
+    if (!(r >= 0 && r < rows && c >= 0 && c < cols)) {
+      throw invalidArgument(where, `${name} entry ${e} is out of range, expected row < ${rows} and col < ${cols}`, {
+        row: r,
+        col: c,
+      });
+    }
+  }
+  return coo;
+}
+
+/**
+ * An EventLog's shape, in O(1): a length, Uint8Array types and Float64Array timestamps of that
+ * length, an item column. The columns' contents are trusted (EventLogBuilder.finish made them);
+ * checking every row per call would cost O(events) on request paths.
+ */
+export function checkEventLog(where: string, name: string, value: unknown): EventLog {
+  const log = value as EventLog;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !Number.isSafeInteger(log.length) ||
+    log.length < 0 ||
+    !(log.type instanceof Uint8Array) ||
+    !(log.timestamp instanceof Float64Array) ||
+    typeof log.item !== 'object' ||
+    log.item === null ||
+    log.type.length !== log.length ||
+    log.timestamp.length !== log.length
+  ) {
+    throw invalidArgument(where, `${name} must be an EventLog (what EventLogBuilder.finish returns)`, value);
+  }
+  return log;
+}
+
+/**
+ * The options of the recommender contract's `recommend` (see {@link RecommendOptions}): an
+ * object with k an integer ≥ 0 and `exclude` absent or a Csr. `exclude` is checked for its shape
+ * only, in O(1): a request path cannot afford O(nnz) per call, and a row beyond its size
+ * excludes nothing.
+ *
+ * @example
+ * const { k, exclude } = checkRecommendOptions('eval/popular.recommend', options);
+ */
+export function checkRecommendOptions(
+  where: string,
+  options: unknown,
+): { readonly k: number; readonly exclude: Csr | undefined } {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument(where, 'options must be an object with k', options);
+  }
+  const o = options as Partial<RecommendOptions>;
+  const k = checkInteger(where, 'k', o.k, 0);
+  const exclude = o.exclude ?? undefined;
+  if (exclude !== undefined && (typeof exclude !== 'object' || !(exclude.indptr instanceof Int32Array))) {
+    throw invalidArgument(where, 'exclude must be a Csr matrix', exclude);
+  }
+  return { k, exclude };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type Coo, columnCounts, cooToCsr, csrToCoo, rowView, transposeCsr, transposeCsrInto } from './csr.js';
+import {
+  type Coo,
+  columnCounts,
+  cooToCsr,
+  csrToCoo,
+  groupByKey,
+  rowView,
+  transposeCsr,
+  transposeCsrInto,
+} from './csr.js';
 import { ErrorCode } from './errors.js';
 import { createRng } from './rng.js';
 
@@ -163,5 +172,19 @@ describe('transposeCsr / csrToCoo / columnCounts', () => {
   it('rowView rejects a bad row', () => {
     const m = cooToCsr(coo(1, 1, [[0, 0, 1]]));
     expect(() => rowView(m, 1)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+  });
+});
+
+describe('groupByKey', () => {
+  it('groups positions by key, stably, with the group starts (known answer)', () => {
+    const { start, order } = groupByKey(Int32Array.of(2, 0, 2, 1, 0, 2), 4);
+    expect([...start]).toEqual([0, 2, 3, 6, 6]);
+    expect([...order]).toEqual([1, 4, 3, 0, 2, 5]);
+  });
+
+  it('handles no keys and empty groups', () => {
+    const { start, order } = groupByKey(new Int32Array(0), 3);
+    expect([...start]).toEqual([0, 0, 0, 0]);
+    expect(order.length).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
-import { EncoreError, ErrorCode, invalidArgument } from './errors.js';
+import { checkCoo } from './checks.js';
+import { invalidArgument } from './errors.js';
 
 /**
  * A sparse matrix in compressed sparse row form. Row r holds columns
@@ -34,38 +35,19 @@ export type Combine = 'sum' | 'max' | 'last';
  * ascending so duplicates sit side by side and merge in one sweep (`combine`, default 'sum';
  * 'last' keeps the value of the latest entry in input order).
  *
- * INVALID_ARGUMENT when an index is out of range or the arrays disagree in length.
+ * INVALID_ARGUMENT when the entries are malformed (see checkCoo: an index out of range, arrays
+ * that disagree in length or type) or `combine` is unknown; LIMIT_EXCEEDED for rows or cols
+ * ≥ 2³¹ − 1.
  */
 export function cooToCsr(coo: Coo, options: { combine?: Combine } = {}): Csr {
   const combine = options.combine ?? 'sum';
   if (combine !== 'sum' && combine !== 'max' && combine !== 'last') {
     throw invalidArgument('core/cooToCsr', "combine must be 'sum', 'max' or 'last'", combine);
   }
-  const { rows, cols, row, col, value, time } = coo;
-  checkShape('core/cooToCsr', rows, cols);
+  const { rows, cols, row, col, value, time } = checkCoo('core/cooToCsr', 'coo', coo);
   const n = row.length;
-  if (col.length !== n || value.length !== n || (time !== null && time.length !== n)) {
-    throw invalidArgument('core/cooToCsr', 'row, col, value (and time) must have the same length', {
-      row: n,
-      col: col.length,
-      value: value.length,
-      time: time?.length,
-    });
-  }
   // Counting sort by column.
-  const colStart = new Int32Array(cols + 1);
-  for (let e = 0; e < n; e++) {
-    const c = col[e] as number;
-    const r = row[e] as number;
-    if (!(c >= 0 && c < cols) || !(r >= 0 && r < rows)) {
-      throw invalidArgument('core/cooToCsr', `entry ${e} is out of range (${rows} x ${cols})`, { row: r, col: c });
-    }
-    colStart[c + 1]!++;
-  }
-  for (let c = 0; c < cols; c++) colStart[c + 1]! += colStart[c]!;
-  const byCol = new Int32Array(n);
-  const next = colStart.slice(0, cols);
-  for (let e = 0; e < n; e++) byCol[next[col[e]!]!++] = e;
+  const byCol = groupByKey(col, cols).order;
 
   // Stable scatter by row: within a row, columns arrive ascending and ties keep input order.
   const rowStart = new Int32Array(rows + 1);
@@ -219,13 +201,21 @@ export function columnCounts(csr: Csr): Float64Array {
   return counts;
 }
 
-function checkShape(where: string, rows: number, cols: number): void {
-  for (const [name, v] of [
-    ['rows', rows],
-    ['cols', cols],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw invalidArgument(where, `${name} must be a non-negative integer`, v);
-    if (v >= 0x7fffffff)
-      throw new EncoreError(ErrorCode.LIMIT_EXCEEDED, `${where}: ${name} exceeds 2^31 - 2`, { value: v });
-  }
+/**
+ * A stable counting sort of positions 0 … n − 1 by `keys` (each in 0 … groups − 1): group g's
+ * positions are `order[start[g] … start[g + 1])`, ascending. O(n + groups), no comparison: how
+ * a CSR's rows are laid out from coordinate entries (`start` is the indptr). Keys out of range
+ * are the caller's bug (checked nowhere here: this runs inside loops that already checked them).
+ *
+ * @example
+ * const { start, order } = groupByKey(coo.row, coo.rows); // entries of customer u: order[start[u] … start[u + 1])
+ */
+export function groupByKey(keys: Int32Array, groups: number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(groups + 1);
+  for (let e = 0; e < keys.length; e++) start[keys[e]! + 1]!++;
+  for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
+  const fill = start.slice(0, groups);
+  const order = new Int32Array(keys.length);
+  for (let e = 0; e < keys.length; e++) order[fill[keys[e]!]!++] = e;
+  return { start, order };
 }

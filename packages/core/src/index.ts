@@ -1,5 +1,19 @@
 export { type Catalog, type CatalogItem, catalogFrom, validateCatalogItem } from './catalog.js';
-export { checkCsr, checkIds, checkInteger, checkNumber, checkOneOf, checkOptions } from './checks.js';
+export { CATALOG_FORMAT, catalogFromFile, decodeCatalog, encodeCatalog } from './catalog-codec.js';
+export {
+  checkBoolean,
+  checkCoo,
+  checkCsr,
+  checkEventLog,
+  checkIds,
+  checkInteger,
+  checkName,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkRecommendOptions,
+} from './checks.js';
+export { crc32, crc32Int } from './crc32.js';
 export {
   type Combine,
   type Coo,
@@ -8,6 +22,7 @@ export {
   columnCounts,
   cooToCsr,
   csrToCoo,
+  groupByKey,
   rowLength,
   rowView,
   transposeCsr,
@@ -53,6 +68,19 @@ export {
   type Interactions,
   interactionPairs,
 } from './interactions.js';
+export {
+  type DecodeModelFileOptions,
+  decodeModelFile,
+  encodeModelFile,
+  type JsonValue,
+  MODEL_FILE_VERSION,
+  type ModelArray,
+  ModelFile,
+  type ModelFileContent,
+  type ModelSection,
+  peekModelFile,
+  type SectionCheck,
+} from './model-file.js';
 export type { Algorithm, FitContext, Model, RecommendOptions } from './recommender.js';
 export { createRng, type Rng, shuffleInPlace } from './rng.js';
-export { type TopK, topK } from './topk.js';
+export { type TopK, TopKHeap, topK } from './topk.js';

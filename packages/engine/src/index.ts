@@ -1,20 +1,27 @@
-export { algorithmRegistry } from './algorithms.js';
-export { type CliIo, main } from './cli.js';
-export { type AlgorithmScore, type DemoResult, runDemo } from './commands/demo.js';
-export { DEFAULT_EVAL_EVENTS, type EvalOptions, type EvalResult, runEval } from './commands/evaluate.js';
-export type { FactorModelData } from './commands/factor-train.js';
-export type { CooccurrenceModelData } from './commands/train.js';
+/**
+ * @encore/engine — the serving facade: load the models a nightly job wrote, create an engine over
+ * them and a cache, and serve recommend / together / list, each item with its explanation.
+ */
+
+export {
+  type Because,
+  type LoadedModels,
+  loadModels,
+  type ModelKind,
+  type ModelSet,
+  type SavedModels,
+  type SaveModelsOptions,
+  type ServingFilter,
+  type ServingRules,
+  saveModels,
+} from '@encore/models';
 export {
   createEngine,
   DEFAULT_ENGINE_OPTIONS,
   Engine,
   type EngineEvent,
+  type EngineItem,
   type EngineList,
-  type EngineModels,
   type EngineOptions,
-  type EnginePublication,
   type EngineRecommendOptions,
-  type EngineRules,
 } from './engine.js';
-export { describeEnvironment, type Environment } from './environment.js';
-export { createProgress, type Progress, type ProgressOptions } from './internal/progress.js';

@@ -1,14 +1,16 @@
 import {
   type Algorithm,
   type Csr,
+  checkCsr,
+  checkNumber,
+  checkOptions,
+  checkRecommendOptions,
   columnCounts,
   createRng,
-  invalidArgument,
   type Model,
   type RecommendOptions,
   type TopK,
 } from '@encore/core';
-import { checkCsr, checkFinite, checkInteger, checkKnownKeys } from './internal/checks.js';
 import { streamSeed } from './internal/hash.js';
 
 /**
@@ -45,9 +47,9 @@ export const popular: Algorithm<PopularParams> = Object.freeze({
   defaults: DEFAULT_POPULAR_PARAMS,
   async fit(matrix: Csr, params: Partial<PopularParams> = {}): Promise<Model> {
     const where = 'eval/popular.fit';
-    checkKnownKeys(where, params, ['seed']);
-    if (params.seed !== undefined) checkFinite(where, 'seed', params.seed);
-    checkCsr(where, matrix);
+    checkOptions(where, params, ['seed'], 'params');
+    if (params.seed !== undefined) checkNumber(where, 'seed', params.seed);
+    checkCsr(where, 'matrix', matrix);
     const counts = columnCounts(matrix);
     const order = new Int32Array(matrix.cols);
     for (let i = 0; i < order.length; i++) order[i] = i;
@@ -59,7 +61,7 @@ export const popular: Algorithm<PopularParams> = Object.freeze({
       customers: matrix.rows,
       items,
       recommend(customers: Int32Array, options: RecommendOptions): TopK[] {
-        const { k, exclude } = readRecommendOptions('eval/popular.recommend', options);
+        const { k, exclude } = checkRecommendOptions('eval/popular.recommend', options);
         const stamp = new Int32Array(items).fill(-1);
         return Array.from(customers, (u, i) => {
           const excluded = markExcluded(exclude, u, i, stamp);
@@ -95,10 +97,10 @@ export const random: Algorithm<RandomParams> = Object.freeze({
   defaults: DEFAULT_RANDOM_PARAMS,
   async fit(matrix: Csr, params: Partial<RandomParams> = {}): Promise<Model> {
     const where = 'eval/random.fit';
-    checkKnownKeys(where, params, Object.keys(DEFAULT_RANDOM_PARAMS));
+    checkOptions(where, params, Object.keys(DEFAULT_RANDOM_PARAMS), 'params');
     const resolved: RandomParams = Object.freeze({ ...DEFAULT_RANDOM_PARAMS, ...params });
-    checkFinite(where, 'seed', resolved.seed);
-    checkCsr(where, matrix);
+    checkNumber(where, 'seed', resolved.seed);
+    checkCsr(where, 'matrix', matrix);
     const items = matrix.cols;
     return {
       algorithm: 'random',
@@ -106,7 +108,7 @@ export const random: Algorithm<RandomParams> = Object.freeze({
       customers: matrix.rows,
       items,
       recommend(customers: Int32Array, options: RecommendOptions): TopK[] {
-        const { k, exclude } = readRecommendOptions('eval/random.recommend', options);
+        const { k, exclude } = checkRecommendOptions('eval/random.recommend', options);
         const stamp = new Int32Array(items).fill(-1);
         return Array.from(customers, (u, i) => {
           const excluded = markExcluded(exclude, u, i, stamp);
@@ -141,17 +143,6 @@ export const random: Algorithm<RandomParams> = Object.freeze({
     };
   },
 });
-
-function readRecommendOptions(where: string, options: RecommendOptions): { k: number; exclude: Csr | undefined } {
-  if (typeof options !== 'object' || options === null)
-    throw invalidArgument(where, 'options must be an object with k', options);
-  const k = checkInteger(where, 'k', options.k, 0);
-  const exclude = options.exclude ?? undefined;
-  if (exclude !== undefined && (typeof exclude !== 'object' || !(exclude.indptr instanceof Int32Array))) {
-    throw invalidArgument(where, 'exclude must be a Csr matrix', exclude);
-  }
-  return { k, exclude };
-}
 
 /** Stamps customer u's excluded items with `tag`; returns how many distinct in-range items it stamped. */
 function markExcluded(exclude: Csr | undefined, u: number, tag: number, stamp: Int32Array): number {

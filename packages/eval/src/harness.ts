@@ -2,13 +2,16 @@ import {
   type Algorithm,
   type Coo,
   type Csr,
+  checkCoo,
+  checkCsr,
+  checkInteger,
+  checkOptions,
   cooToCsr,
   EncoreError,
   ErrorCode,
   invalidArgument,
   type TopK,
 } from '@encore/core';
-import { checkCoo, checkCsr, checkInteger, checkKnownKeys } from './internal/checks.js';
 import { evaluateRankings, type RankingMetrics } from './metrics.js';
 
 export interface EvaluationOptions {
@@ -69,9 +72,7 @@ export async function evaluate(
   if (typeof algorithm !== 'object' || algorithm === null || typeof algorithm.fit !== 'function') {
     throw invalidArgument(where, 'algorithm must implement fit', algorithm);
   }
-  if (typeof options !== 'object' || options === null)
-    throw invalidArgument(where, 'options must be an object', options);
-  checkKnownKeys(where, options, ['train', 'test', 'k', 'batchSize', 'onProgress', 'signal']);
+  checkOptions(where, options, ['train', 'test', 'k', 'batchSize', 'onProgress', 'signal']);
   const k = checkInteger(where, 'k', options.k ?? DEFAULT_EVALUATION_OPTIONS.k, 1);
   const batchSize = checkInteger(where, 'batchSize', options.batchSize ?? DEFAULT_EVALUATION_OPTIONS.batchSize, 1);
   const train = toCsr(where, 'train', options.train);
@@ -132,9 +133,9 @@ function toCsr(where: string, name: string, matrix: Coo | Csr): Csr {
   if (typeof matrix !== 'object' || matrix === null)
     throw invalidArgument(where, `${name} must be a Coo or Csr matrix`, matrix);
   if ('indptr' in matrix) {
-    checkCsr(`${where} (${name})`, matrix);
+    checkCsr(where, name, matrix);
     return matrix;
   }
-  checkCoo(`${where} (${name})`, matrix);
+  checkCoo(where, name, matrix);
   return cooToCsr(matrix);
 }

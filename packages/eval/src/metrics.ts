@@ -1,5 +1,4 @@
-import { type Csr, invalidArgument, type TopK } from '@encore/core';
-import { checkCsr, checkInteger, checkKnownKeys } from './internal/checks.js';
+import { type Csr, checkCsr, checkInteger, checkOptions, invalidArgument, type TopK } from '@encore/core';
 
 /**
  * Ranking metrics at k, averaged over the evaluated users. Definitions follow Microsoft
@@ -73,10 +72,10 @@ export function evaluateRankings(
   options: RankingOptions = {},
 ): RankingMetrics {
   const where = 'eval/evaluateRankings';
-  checkKnownKeys(where, options, ['k', 'items']);
+  checkOptions(where, options, ['k', 'items']);
   const k = checkInteger(where, 'k', options.k ?? DEFAULT_RANKING_OPTIONS.k, 1);
   const items = checkInteger(where, 'items', options.items ?? test.cols, 0);
-  checkCsr(where, test);
+  checkCsr(where, 'test', test);
   if (!(users instanceof Int32Array)) throw invalidArgument(where, 'users must be an Int32Array', users);
   if (!Array.isArray(recommendations) || recommendations.length !== users.length) {
     throw invalidArgument(where, `recommendations must be an array aligned with users (${users.length} entries)`, {

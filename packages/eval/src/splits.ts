@@ -1,14 +1,17 @@
 import {
   type Combine,
   type Coo,
+  checkCoo,
+  checkNumber,
+  checkOptions,
   cooToCsr,
   createRng,
   csrToCoo,
   EncoreError,
   ErrorCode,
+  groupByKey,
   invalidArgument,
 } from '@encore/core';
-import { checkCoo, checkFinite, checkKnownKeys, groupBy } from './internal/checks.js';
 import { Mt19937 } from './internal/mt19937.js';
 
 /** The ways `splitInteractions` can hold out a test set. */
@@ -69,14 +72,14 @@ const WHERE = 'eval/splitInteractions';
  * const { train, test } = splitInteractions(coo, { kind: 'item-stratified', ratio: 0.75, seed: 42 });
  */
 export function splitInteractions(coo: Coo, options: SplitOptions = {}): Split {
-  checkKnownKeys(WHERE, options, Object.keys(DEFAULT_SPLIT_OPTIONS));
+  checkOptions(WHERE, options, Object.keys(DEFAULT_SPLIT_OPTIONS));
   const { kind, ratio, seed } = { ...DEFAULT_SPLIT_OPTIONS, ...options };
   if (!SPLIT_KINDS.includes(kind)) throw invalidArgument(WHERE, `kind must be one of ${SPLIT_KINDS.join(', ')}`, kind);
-  checkFinite(WHERE, 'ratio', ratio);
+  checkNumber(WHERE, 'ratio', ratio);
   if (!(ratio > 0 && ratio < 1)) throw invalidArgument(WHERE, 'ratio must be in (0, 1), exclusive', ratio);
-  checkFinite(WHERE, 'seed', seed);
-  checkCoo(WHERE, coo);
-  const byCustomer = groupBy(coo.row, coo.rows);
+  checkNumber(WHERE, 'seed', seed);
+  checkCoo(WHERE, 'coo', coo);
+  const byCustomer = groupByKey(coo.row, coo.rows);
   checkUniquePairs(coo, byCustomer);
 
   let inTrain: Uint8Array;
@@ -85,7 +88,7 @@ export function splitInteractions(coo: Coo, options: SplitOptions = {}): Split {
       inTrain = stratified(coo, byCustomer, ratio, seed);
       break;
     case 'item-stratified':
-      inTrain = stratified(coo, groupBy(coo.col, coo.cols), ratio, seed);
+      inTrain = stratified(coo, groupByKey(coo.col, coo.cols), ratio, seed);
       break;
     case 'temporal':
       inTrain = temporal(coo, requireTime(coo, kind), ratio);
@@ -113,10 +116,10 @@ export interface DedupeOptions {
  */
 export function dedupePairs(coo: Coo, options: DedupeOptions = {}): Coo {
   const where = 'eval/dedupePairs';
-  checkKnownKeys(where, options, ['combine']);
+  checkOptions(where, options, ['combine']);
   const combine = options.combine ?? 'sum';
   if (combine !== 'sum' && combine !== 'max') throw invalidArgument(where, "combine must be 'sum' or 'max'", combine);
-  checkCoo(where, coo);
+  checkCoo(where, 'coo', coo);
   return csrToCoo(cooToCsr(coo, { combine }));
 }
 

@@ -1,15 +1,8 @@
 import { type Coo, type Csr, cooToCsr, createRng, ErrorCode, isEncoreError } from '@encore/core';
 import { describe, expect, it } from 'vitest';
-import {
-  als,
-  DEFAULT_ALS_PARAMS,
-  fitAls,
-  prepareAlsFit,
-  recalculateItem,
-  recalculateUser,
-  resolveAlsParams,
-} from './als.js';
+import { als, DEFAULT_ALS_PARAMS, fitAls, recalculateItem, recalculateUser, resolveAlsParams } from './als.js';
 import { ALS_ROW_BLOCK, type AlsHalf, type AlsKernel, alsSolveRows, gramOf, sumGramPartials } from './als-kernel.js';
+import { prepareAlsFit } from './als-layout.js';
 import { recommendItems, similarItems } from './factor-model.js';
 import { alsScratchFloats, alsWasmUnavailableReason, gramRowsWasm } from './internal/als-wasm.js';
 import { KEEP_ARENA_BYTES, WasmArena } from './internal/wasm.js';

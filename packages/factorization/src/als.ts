@@ -1,36 +1,26 @@
 import {
   type Algorithm,
   type Csr,
-  checkCsr,
   checkIds,
   checkInteger,
   checkNumber,
   checkOneOf,
   checkOptions,
-  createRng,
-  EncoreError,
-  ErrorCode,
   type FitContext,
   invalidArgument,
-  transposeCsrInto,
 } from '@encore/core';
 import {
   ALS_KERNELS,
   ALS_SOLVERS,
-  type AlsFitLayout,
   type AlsKernel,
   type AlsKernelChoice,
   type AlsSolver,
-  alsBlockRows,
   alsSolveRows,
   finishAlsHalf,
   gramOf,
-  resolveAlsKernel,
-  sumGramPartials,
 } from './als-kernel.js';
+import { alsIterationReport, prepareAlsFit } from './als-layout.js';
 import { type FactorModel, type FactorRecommender, toRecommender } from './factor-model.js';
-import { alsScratchFloats, gramRowsWasm } from './internal/als-wasm.js';
-import { WasmArena } from './internal/wasm.js';
 
 /** How a stored value r becomes the confidence 1 + α·r: the value itself, or 1 for every r > 0. */
 export const ALS_AFFINITIES = Object.freeze(['value', 'binary'] as const);
@@ -73,9 +63,6 @@ export const DEFAULT_ALS_PARAMS: Readonly<AlsParams> = Object.freeze({
   threads: 1,
 });
 
-/** Scale of the uniform initial factors, as implicit (`random(...) * 0.01`). */
-const INIT_SCALE = 0.01;
-
 /** One finished iteration. */
 export interface AlsIteration {
   /** 1-based. */
@@ -104,40 +91,6 @@ export interface AlsFitOptions extends FitContext {
   readonly onIteration?: ((iteration: AlsIteration) => void) | undefined;
 }
 
-/** Where a fit's arrays live. */
-interface AlsMemory {
-  float32(length: number): Float32Array;
-  float64(length: number): Float64Array;
-  int32(length: number): Int32Array;
-}
-
-const ORDINARY_MEMORY: AlsMemory = Object.freeze({
-  float32: (n: number) => new Float32Array(n),
-  float64: (n: number) => new Float64Array(n),
-  int32: (n: number) => new Int32Array(n),
-});
-
-/** SharedArrayBuffer-backed arrays: handed to a worker, they are shared, not copied. */
-const SHARED_MEMORY: AlsMemory = Object.freeze({
-  float32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
-  float64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
-  int32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
-});
-
-/** How the halves of a fit will be solved. */
-export interface AlsFitPlan {
-  /** Threads solving the same half at once (each gets its own scratch slot); default 1. */
-  readonly slots: number;
-  /** The 'js' kernel's arrays on SharedArrayBuffers (for workers); the 'wasm' kernel's always are. */
-  readonly shared: boolean;
-  /**
-   * Lay the arrays out (zeroed) and leave writing the starting point to {@link PreparedAlsFit.fill}
-   * (default false: prepareAlsFit fills them): a parallel driver hands the layout to its threads
-   * first, so their start-up overlaps the filling.
-   */
-  readonly deferFill?: boolean;
-}
-
 /**
  * Resolves and validates ALS hyperparameters (defaults from `defaults`, DEFAULT_ALS_PARAMS
  * unless given). Throws INVALID_ARGUMENT for an unknown key or a value out of range.
@@ -161,193 +114,6 @@ export function resolveAlsParams(
     seed: checkNumber(where, 'seed', o.seed ?? d.seed),
     threads: checkInteger(where, 'threads', o.threads ?? d.threads, 1, 1024),
   });
-}
-
-/**
- * A fit laid out and ready to run: its {@link AlsFitLayout} (halves, Gramians, losses) and what
- * turns the factors into the model at the end.
- */
-export interface PreparedAlsFit {
-  readonly layout: AlsFitLayout;
-  /** The kernel the halves will run ('wasm' or 'js'). */
-  readonly kernel: AlsKernel;
-  /**
-   * Writes the starting point into the layout: the matrix and its transpose, the initial factors
-   * (uniform in [0, 0.01) from the seed), the first YᵀY. Done by prepareAlsFit unless
-   * `plan.deferFill`; then the caller calls it once, before any half is solved.
-   */
-  fill(): void;
-  /** The model of the factors as they stand, copied out of the fit's memory, with this history. */
-  model(history: readonly AlsIteration[]): AlsModel;
-  /**
-   * Hands the fit's memory back for the next fit in this thread to reuse (the WebAssembly kernel's
-   * arena; nothing to do for 'js'). Call it once, after the last `model()` and once no thread
-   * reads the layout: its arrays are handed out again.
-   */
-  release(): void;
-}
-
-/**
- * Lays out an ALS fit: the matrix and its transpose as the two halves' CSRs, the initial factors
- * (uniform in [0, 0.01) from the seed), the first YᵀY, the partial Gramians and loss sums, the
- * per-iteration losses. For the 'wasm' kernel every array lives in one shared WebAssembly memory
- * (the halves carry it) with `plan.slots` scratch slots; for 'js', on SharedArrayBuffers when
- * `plan.shared`. Runs nothing: `fitAls` solves the halves on the calling thread, @encore/workers'
- * `fitAlsParallel` on worker threads, both with `alsSolveRows` and {@link finishAlsHalf}, so both
- * follow the same arithmetic and give the same bits.
- *
- * Throws INVALID_ARGUMENT for a malformed matrix or a negative / non-finite value in it, and when
- * the kernel asked for cannot run.
- */
-export function prepareAlsFit(
-  matrix: Csr,
-  params: Readonly<AlsParams>,
-  plan: AlsFitPlan = { slots: 1, shared: false },
-): PreparedAlsFit {
-  const where = 'factorization/fitAls';
-  checkCsr(where, 'matrix', matrix, true);
-  const kernel = resolveAlsKernel(where, params.kernel, params.solver);
-  const arena = kernel === 'wasm' ? WasmArena.take() : null;
-  try {
-    return layOut(matrix, params, plan, kernel, arena);
-  } catch (error) {
-    arena?.release();
-    throw error;
-  }
-}
-
-/** prepareAlsFit once the matrix is checked and the memory chosen. */
-function layOut(
-  matrix: Csr,
-  params: Readonly<AlsParams>,
-  plan: AlsFitPlan,
-  kernel: AlsKernel,
-  arena: WasmArena | null,
-): PreparedAlsFit {
-  const { factors: f, iterations, regularization, alpha } = params;
-  const memory: AlsMemory = arena ?? (plan.shared ? SHARED_MEMORY : ORDINARY_MEMORY);
-  const users = matrix.rows;
-  const items = matrix.cols;
-  const nnz = matrix.indices.length;
-  const binary = params.affinity === 'binary';
-  // Every array first, zeroed; filled below or by the caller (plan.deferFill).
-  const userSide = { indptr: memory.int32(users + 1), indices: memory.int32(nnz), data: memory.float32(nnz) };
-  const itemSide = { indptr: memory.int32(items + 1), indices: memory.int32(nnz), data: memory.float32(nnz) };
-  const userFactors = memory.float32(users * f);
-  const itemFactors = memory.float32(items * f);
-  const userBlockRows = alsBlockRows(users);
-  const itemBlockRows = alsBlockRows(items);
-  const userBlocks = Math.ceil(users / userBlockRows);
-  const itemBlocks = Math.ceil(items / itemBlockRows);
-  const itemGram = memory.float64(f * f);
-  const userGram = memory.float64(f * f);
-  const scratch = arena?.float32(plan.slots * alsScratchFloats(f)) ?? null;
-  const itemPartials = memory.float64(itemBlocks * f * f);
-
-  // Normaliser of implicit's loss: Σ c over positive entries + the pairs with no positive entry.
-  let confidence = 0;
-  let positives = 0;
-  for (let k = 0; k < nnz; k++) {
-    const r = matrix.data[k] as number;
-    if (r > 0) {
-      confidence += 1 + alpha * (binary ? 1 : r);
-      positives++;
-    }
-  }
-  const normaliser = confidence + users * items - positives;
-
-  const common = {
-    factors: f,
-    regularization,
-    alpha,
-    binary,
-    cgSteps: params.cgSteps,
-    solver: params.solver,
-    kernel,
-    memory: arena?.memory ?? null,
-    scratch,
-  };
-  const layout: AlsFitLayout = {
-    user: {
-      ...common,
-      ...userSide,
-      blockRows: userBlockRows,
-      rows: users,
-      x: userFactors,
-      y: itemFactors,
-      gram: itemGram,
-      gramPartials: memory.float64(userBlocks * f * f),
-      lossPartials: null,
-    },
-    item: {
-      ...common,
-      ...itemSide,
-      blockRows: itemBlockRows,
-      rows: items,
-      x: itemFactors,
-      y: userFactors,
-      gram: userGram,
-      gramPartials: itemPartials,
-      lossPartials: memory.float64(itemBlocks),
-    },
-    iterations,
-    normaliser,
-    losses: memory.float64(Math.max(1, iterations)),
-  };
-  let filled = false;
-  const fill = (): void => {
-    if (filled) throw new Error('factorization: an ALS fit is filled once');
-    filled = true;
-    userSide.indptr.set(matrix.indptr);
-    userSide.indices.set(matrix.indices);
-    userSide.data.set(matrix.data);
-    transposeCsrInto({ ...matrix, times: null }, { ...itemSide, times: null });
-    const rng = createRng(params.seed);
-    rng.fill(userFactors, INIT_SCALE);
-    rng.fill(itemFactors, INIT_SCALE);
-    // The first YᵀY, summed as a solve pass would report it (in the kernel's own arithmetic).
-    if (arena !== null && scratch !== null) {
-      gramRowsWasm(arena.memory, itemFactors, items, f, itemBlockRows, itemPartials, scratch);
-      sumGramPartials(itemPartials, itemBlocks, f, itemGram);
-    } else {
-      itemGram.set(gramOf(itemFactors, items, f));
-    }
-  };
-  if (plan.deferFill !== true) fill();
-  return {
-    layout,
-    kernel,
-    fill,
-    // Factors leave the arena (so its memory can go) as ordinary arrays.
-    model: (history) =>
-      Object.freeze({
-        algorithm: 'als',
-        params,
-        kernel,
-        factors: f,
-        users,
-        items,
-        userFactors: arena === null && !plan.shared ? userFactors : userFactors.slice(),
-        itemFactors: arena === null && !plan.shared ? itemFactors : itemFactors.slice(),
-        history: Object.freeze([...history]),
-      }),
-    release: () => arena?.release(),
-  };
-}
-
-/**
- * The report of a finished iteration (1-based) with its loss and wall-clock seconds. Throws
- * DIVERGED when the loss is not a finite number.
- */
-export function alsIterationReport(iteration: number, loss: number, seconds: number): AlsIteration {
-  if (!Number.isFinite(loss)) {
-    throw new EncoreError(
-      ErrorCode.DIVERGED,
-      `factorization/fitAls: the loss is ${loss} after iteration ${iteration}; expected a finite number (check the matrix values and try a larger regularization or a smaller alpha)`,
-      { value: loss, iteration },
-    );
-  }
-  return Object.freeze({ iteration, loss, seconds });
 }
 
 /**
@@ -464,7 +230,8 @@ export function recalculateItem(model: AlsModel, users: Int32Array, values?: Flo
  */
 const foldInGrams = new WeakMap<Float32Array, Float64Array>();
 
-function foldInGram(y: Float32Array, rows: number, f: number): Float64Array {
+/** YᵀY of `y` (rows × f), cached per array (see foldInGrams); for fold-in and explanations. */
+export function foldInGram(y: Float32Array, rows: number, f: number): Float64Array {
   let gram = foldInGrams.get(y);
   if (gram === undefined) {
     gram = gramOf(y, rows, f);

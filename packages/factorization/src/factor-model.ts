@@ -2,6 +2,7 @@ import {
   type Csr,
   checkIds,
   checkInteger,
+  checkRecommendOptions,
   invalidArgument,
   type Model,
   type RecommendOptions,
@@ -67,13 +68,7 @@ export function recommendItems(model: FactorScoring, users: Int32Array, options:
   const where = 'factorization/recommendItems';
   const known = shapeOf(where, model).users;
   if (!(users instanceof Int32Array)) throw invalidArgument(where, 'users must be an Int32Array', users);
-  if (typeof options !== 'object' || options === null)
-    throw invalidArgument(where, 'options must be an object with k', options);
-  const k = checkInteger(where, 'k', options.k, 0);
-  const exclude = options.exclude ?? undefined;
-  if (exclude !== undefined && (typeof exclude !== 'object' || !(exclude.indptr instanceof Int32Array))) {
-    throw invalidArgument(where, 'exclude must be a Csr matrix', exclude);
-  }
+  const { k, exclude } = checkRecommendOptions(where, options);
   const { factors: f, items, itemFactors, userFactors } = model;
   const fallback = options.fallback;
   if (fallback !== undefined && (!(fallback instanceof Float32Array) || fallback.length !== items)) {
@@ -86,8 +81,10 @@ export function recommendItems(model: FactorScoring, users: Int32Array, options:
     for (let i = 0; i < filterItems.length; i++) filtered[filterItems[i] as number] = 1;
   }
   const out: TopK[] = new Array(users.length);
-  const block = new Float64Array(USER_BLOCK * f);
-  const scores = new Float64Array(USER_BLOCK * items);
+  // A block no larger than the batch: one customer (a request) scores into one row, not sixteen.
+  const rows = Math.max(1, Math.min(USER_BLOCK, users.length));
+  const block = new Float64Array(rows * f);
+  const scores = new Float64Array(rows * items);
   const members = new Int32Array(USER_BLOCK);
   const empty: TopK = { ids: new Int32Array(0), scores: new Float32Array(0) };
   let fallbackScores: Float64Array | null = null;

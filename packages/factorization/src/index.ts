@@ -2,35 +2,17 @@ export {
   ALS_AFFINITIES,
   type AlsAffinity,
   type AlsFitOptions,
-  type AlsFitPlan,
   type AlsIteration,
   type AlsModel,
   type AlsParams,
   als,
-  alsIterationReport,
   DEFAULT_ALS_PARAMS,
   fitAls,
-  type PreparedAlsFit,
-  prepareAlsFit,
   recalculateItem,
   recalculateUser,
   resolveAlsParams,
 } from './als.js';
-export {
-  ALS_KERNELS,
-  ALS_ROW_BLOCK,
-  ALS_SOLVERS,
-  type AlsFitLayout,
-  type AlsHalf,
-  type AlsKernel,
-  type AlsKernelChoice,
-  type AlsSolver,
-  alsBlockRows,
-  alsSolveRows,
-  finishAlsHalf,
-  gramOf,
-  sumGramPartials,
-} from './als-kernel.js';
+export { ALS_KERNELS, ALS_SOLVERS, type AlsKernel, type AlsKernelChoice, type AlsSolver } from './als-kernel.js';
 export {
   BPR_ENGINES,
   BPR_SAMPLINGS,
@@ -47,6 +29,14 @@ export {
   fitBpr,
   resolveBprParams,
 } from './bpr.js';
+export { explainFactors, type FactorExplanation } from './explain.js';
+export {
+  decodeFactorModel,
+  encodeFactorModel,
+  FACTOR_MODEL_FORMAT,
+  factorModelFromFile,
+  type TrainedFactorModel,
+} from './factor-codec.js';
 export {
   type FactorModel,
   type FactorRecommender,
@@ -58,22 +48,7 @@ export {
   similarItems,
   toRecommender,
 } from './factor-model.js';
-export {
-  buildScoringJob,
-  DEFAULT_SCORING_OPTIONS,
-  resolveScoreKernel,
-  SCORE_KERNELS,
-  type ScoredRange,
-  type ScoreKernel,
-  type ScoreKernelChoice,
-  type ScoreRangeOptions,
-  type ScoringJob,
-  type ScoringOptions,
-  type ScoringPlan,
-  scoreNaive,
-  scoreRange,
-  scoringFlops,
-} from './score-kernel.js';
+export { SCORE_KERNELS, type ScoreKernel, type ScoreKernelChoice } from './score-kernel.js';
 export {
   selectTfjsBackend,
   TFJS_BACKENDS,

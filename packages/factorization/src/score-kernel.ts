@@ -8,6 +8,7 @@
  */
 import {
   type Csr,
+  type CsrAllocator,
   checkCsr,
   checkIds,
   checkInteger,
@@ -16,9 +17,11 @@ import {
   EncoreError,
   ErrorCode,
   invalidArgument,
+  TopKHeap,
   topK,
 } from '@encore/core';
 import type { FactorScoring } from './factor-model.js';
+import { ORDINARY_MEMORY, SHARED_MEMORY } from './internal/memory.js';
 import {
   SCORE_BLOCK,
   SCORE_PANEL,
@@ -141,7 +144,7 @@ export function scoringFlops(customers: number, items: number, factors: number):
  * The kernel a job will use for `choice`: 'auto' is 'wasm' when the WebAssembly kernel can run
  * here. Throws INVALID_ARGUMENT when 'wasm' is asked for and cannot run (with the reason).
  */
-export function resolveScoreKernel(where: string, choice: ScoreKernelChoice): ScoreKernel {
+function resolveScoreKernel(where: string, choice: ScoreKernelChoice): ScoreKernel {
   if (choice === 'js') return 'js';
   if (scoreWasmModule() !== null) return 'wasm';
   if (choice === 'wasm')
@@ -187,22 +190,6 @@ function resolve(where: string, model: FactorScoring, options: unknown): Resolve
   };
 }
 
-/** Where a job's arrays live. */
-interface JobMemory {
-  float32(length: number): Float32Array;
-  int32(length: number): Int32Array;
-}
-
-const ORDINARY_MEMORY: JobMemory = Object.freeze({
-  float32: (n: number) => new Float32Array(n),
-  int32: (n: number) => new Int32Array(n),
-});
-
-const SHARED_MEMORY: JobMemory = Object.freeze({
-  float32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
-  int32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
-});
-
 /**
  * Lays out a batch-scoring job: gathers the customers' factor rows and exclusion rows in position
  * order, packs the item factors into panels, turns `filterItems` into an allow mask, and sizes
@@ -247,7 +234,7 @@ export function buildScoringJob(
   const wasmBytes = 4 * (count * (f + 2) + Math.ceil(items / SCORE_PANEL) * SCORE_PANEL * f + items + scratchFloats);
   const kernel = resolveScoreKernel(where, r.kernel === 'auto' && wasmBytes > WASM_BYTES ? 'js' : r.kernel);
   const arena = kernel === 'wasm' ? new WasmArena() : null;
-  const memory: JobMemory = arena ?? (plan.shared ? SHARED_MEMORY : ORDINARY_MEMORY);
+  const memory: CsrAllocator = arena ?? (plan.shared ? SHARED_MEMORY : ORDINARY_MEMORY);
   try {
     const customers = memory.int32(count);
     if (r.customers === undefined) for (let p = 0; p < count; p++) customers[p] = p;
@@ -375,42 +362,45 @@ export function scoreRange(job: ScoringJob, from: number, to: number, options: S
   return { from, to, k: job.k, ids, scores, kernel: job.kernel };
 }
 
-/** Per-chunk state of the TypeScript kernel. */
-interface Heaps {
-  readonly scores: Float32Array;
-  readonly ids: Int32Array;
-  readonly sizes: Int32Array;
+/**
+ * Per-chunk state of the TypeScript kernel: each customer's k best so far and where its next
+ * exclusion is. The heaps are core's TopKHeap: the WebAssembly kernel keeps its own in its memory
+ * (assembly/score.ts is AssemblyScript and cannot call TypeScript), but the top k under (score
+ * desc, item asc) is one list whatever heap finds it, so both kernels return the same bits.
+ */
+interface ChunkState {
+  readonly heaps: readonly TopKHeap[];
   readonly exAt: Int32Array;
-  readonly thresholds: Float32Array;
 }
 
 /** The TypeScript kernel: assembly/score.ts's algorithm and rounding, with a 4 × 4 scalar micro-kernel. */
 function scoreRangeJs(job: ScoringJob, from: number, to: number, ids: Int32Array, scores: Float32Array): void {
   const { chunk, tile, k, items } = job;
   const tileScores = new Float32Array(SCORE_BLOCK * tile);
-  const heaps: Heaps = {
-    scores: new Float32Array(chunk * k),
-    ids: new Int32Array(chunk * k),
-    sizes: new Int32Array(chunk),
+  const state: ChunkState = {
+    heaps: Array.from({ length: Math.min(chunk, to - from) }, () => new TopKHeap(k)),
     exAt: new Int32Array(chunk),
-    thresholds: new Float32Array(chunk),
   };
   for (let c0 = from; c0 < to; c0 += chunk) {
     const c1 = Math.min(to, c0 + chunk);
     const n = c1 - c0;
-    heaps.sizes.fill(0, 0, n);
-    heaps.thresholds.fill(Number.NEGATIVE_INFINITY, 0, n);
     const indptr = job.excludeIndptr;
-    for (let c = 0; c < n; c++) heaps.exAt[c] = indptr === null ? 0 : indptr[c0 + c]!;
+    for (let c = 0; c < n; c++) state.exAt[c] = indptr === null ? 0 : indptr[c0 + c]!;
     for (let t0 = 0; t0 < items; t0 += tile) {
       const tn = Math.min(tile, items - t0);
       for (let b0 = 0; b0 < n; b0 += SCORE_BLOCK) {
         const m = Math.min(SCORE_BLOCK, n - b0);
         scoreTileJs(job, c0 + b0, m, t0, tn, tileScores);
-        for (let b = 0; b < m; b++) selectTileJs(job, heaps, c0, b0 + b, tileScores, b * tile, t0, tn);
+        for (let b = 0; b < m; b++) selectTileJs(job, state, c0, b0 + b, tileScores, b * tile, t0, tn);
       }
     }
-    for (let c = 0; c < n; c++) popHeapJs(heaps, c, k, ids, scores, (c0 - from + c) * k);
+    // Best first into each row, padded to k; draining empties the heaps for the next chunk.
+    for (let c = 0; c < n; c++) {
+      const at = (c0 - from + c) * k;
+      const kept = state.heaps[c]!.drainInto(ids, scores, at);
+      ids.fill(-1, at + kept, at + k);
+      scores.fill(Number.NEGATIVE_INFINITY, at + kept, at + k);
+    }
   }
 }
 
@@ -494,7 +484,7 @@ function scoreTileJs(job: ScoringJob, p0: number, m: number, t0: number, tn: num
 /** Drops chunk customer c's excluded items from its tile row, then offers the rest to its heap. */
 function selectTileJs(
   job: ScoringJob,
-  heaps: Heaps,
+  state: ChunkState,
   c0: number,
   c: number,
   row: Float32Array,
@@ -503,85 +493,28 @@ function selectTileJs(
   tn: number,
 ): void {
   const t1 = t0 + tn;
-  const { excludeIndptr, excludeIndices, allow, k } = job;
+  const { excludeIndptr, excludeIndices, allow } = job;
   if (excludeIndptr !== null && excludeIndices !== null) {
-    let e = heaps.exAt[c]!;
+    let e = state.exAt[c]!;
     const end = excludeIndptr[c0 + c + 1]!;
     for (; e < end; e++) {
       const item = excludeIndices[e]!;
       if (item >= t1) break;
       if (item >= t0) row[ro + item - t0] = Number.NEGATIVE_INFINITY;
     }
-    heaps.exAt[c] = e;
+    state.exAt[c] = e;
   }
-  let threshold = heaps.thresholds[c]!;
+  const heap = state.heaps[c]!;
+  // Items come in ascending order, so a score equal to the worst kept never enters (its item is
+  // higher): `s > threshold` skips the call for all but the candidates that do (and NaN, -Infinity).
+  let threshold = heap.threshold;
   for (let t = 0; t < tn; t++) {
     const s = row[ro + t]!;
     if (!(s > threshold)) continue;
     const item = t0 + t;
     if (allow !== null && allow[item] === 0) continue;
-    threshold = offerJs(heaps, c, k, s, item);
-  }
-  heaps.thresholds[c] = threshold;
-}
-
-function worse(as: number, ai: number, bs: number, bi: number): boolean {
-  return as < bs || (as === bs && ai > bi);
-}
-
-/** Offers (s, item) to heap c of capacity k; returns the new threshold. */
-function offerJs(heaps: Heaps, c: number, k: number, s: number, item: number): number {
-  const hs = heaps.scores;
-  const hi = heaps.ids;
-  const o = c * k;
-  const size = heaps.sizes[c]!;
-  if (size < k) {
-    let at = size;
-    while (at > 0) {
-      const parent = (at - 1) >> 1;
-      if (!worse(s, item, hs[o + parent]!, hi[o + parent]!)) break;
-      hs[o + at] = hs[o + parent]!;
-      hi[o + at] = hi[o + parent]!;
-      at = parent;
-    }
-    hs[o + at] = s;
-    hi[o + at] = item;
-    heaps.sizes[c] = size + 1;
-    return size + 1 === k ? hs[o]! : Number.NEGATIVE_INFINITY;
-  }
-  siftDownJs(hs, hi, o, size, s, item);
-  return hs[o]!;
-}
-
-function siftDownJs(hs: Float32Array, hi: Int32Array, o: number, size: number, s: number, item: number): void {
-  let c = 0;
-  for (;;) {
-    const l = 2 * c + 1;
-    if (l >= size) break;
-    let w = l;
-    if (l + 1 < size && worse(hs[o + l + 1]!, hi[o + l + 1]!, hs[o + l]!, hi[o + l]!)) w = l + 1;
-    if (!worse(hs[o + w]!, hi[o + w]!, s, item)) break;
-    hs[o + c] = hs[o + w]!;
-    hi[o + c] = hi[o + w]!;
-    c = w;
-  }
-  hs[o + c] = s;
-  hi[o + c] = item;
-}
-
-/** Heap c, worst popped first into the back of its output row, padded to k. */
-function popHeapJs(heaps: Heaps, c: number, k: number, ids: Int32Array, scores: Float32Array, out: number): void {
-  const hs = heaps.scores;
-  const hi = heaps.ids;
-  const o = c * k;
-  let size = heaps.sizes[c]!;
-  ids.fill(-1, out + size, out + k);
-  scores.fill(Number.NEGATIVE_INFINITY, out + size, out + k);
-  while (size > 0) {
-    size--;
-    scores[out + size] = hs[o]!;
-    ids[out + size] = hi[o]!;
-    if (size > 0) siftDownJs(hs, hi, o, size, hs[o + size]!, hi[o + size]!);
+    heap.offer(s, item);
+    threshold = heap.threshold;
   }
 }
 

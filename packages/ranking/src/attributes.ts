@@ -1,5 +1,4 @@
-import { type Catalog, checkOptions, IdMap, invalidArgument } from '@encore/core';
-import { checkName } from './internal/options.js';
+import { type Catalog, checkName, checkOptions, IdMap, invalidArgument } from '@encore/core';
 
 /**
  * The catalog as typed arrays aligned to the item index of an IdMap: what filters, business rules

@@ -1,6 +1,6 @@
-import { checkOneOf, type EventLog, eventTypeCode } from '@encore/core';
+import { checkBoolean, checkOneOf, type EventLog, eventTypeCode } from '@encore/core';
 import type { CuratedList, CuratedOptions } from './curated.js';
-import { checkBoolean, checkDays, MS_PER_DAY } from './internal/options.js';
+import { checkDays, MS_PER_DAY } from './internal/options.js';
 import { resolveCommon, selectByCategory, selectTop, type Tally } from './internal/shelf.js';
 
 /** What "sells best" measures. */

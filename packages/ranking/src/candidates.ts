@@ -1,5 +1,4 @@
-import { checkNumber, checkOneOf, checkOptions, invalidArgument, type TopK } from '@encore/core';
-import { checkName } from './internal/options.js';
+import { checkName, checkNumber, checkOneOf, checkOptions, invalidArgument, type TopK } from '@encore/core';
 
 /**
  * Candidates from one source — a model's top-N (`recommendItems`, `scoreFactors` + `topK`),

@@ -1,7 +1,14 @@
-import { checkInteger, checkNumber, checkOptions, type EventType, invalidArgument, type TopK } from '@encore/core';
+import {
+  checkInteger,
+  checkName,
+  checkNumber,
+  checkOptions,
+  type EventType,
+  invalidArgument,
+  type TopK,
+} from '@encore/core';
 import { type CandidateSource, mergeCandidates } from './candidates.js';
 import type { CustomerHistory } from './history.js';
-import { checkName } from './internal/options.js';
 import { checkHistory, checkTypes, latestItems, openCart } from './internal/timeline.js';
 
 /**

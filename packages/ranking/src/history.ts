@@ -1,5 +1,6 @@
 import {
   type CustomerAssignment,
+  checkEventLog,
   checkInteger,
   checkOptions,
   defaultCustomers,
@@ -7,7 +8,7 @@ import {
   type EventType,
   type IdMap,
 } from '@encore/core';
-import { checkCustomers, checkLog, checkNow } from './internal/options.js';
+import { checkCustomers, checkNow } from './internal/options.js';
 import { checkHistory, checkTypes, latestItems, openCart } from './internal/timeline.js';
 
 /**
@@ -65,7 +66,7 @@ export interface CustomerHistoryOptions {
  */
 export function customerHistories(log: EventLog, options: CustomerHistoryOptions = {}): CustomerHistories {
   const where = 'ranking/customerHistories';
-  checkLog(where, log);
+  checkEventLog(where, 'log', log);
   const o = checkOptions(where, options, ['customers', 'now']);
   const customers = o.customers === undefined ? defaultCustomers(log) : checkCustomers(where, o.customers, log);
   const now = o.now === undefined ? Number.POSITIVE_INFINITY : checkNow(where, o.now);

@@ -46,6 +46,13 @@ export {
   recentItems,
 } from './history.js';
 export {
+  decodeCustomerHistories,
+  encodeCustomerHistories,
+  HISTORIES_FORMAT,
+  historiesFromFile,
+  type SavedHistories,
+} from './history-codec.js';
+export {
   DEFAULT_MOST_WISHED_OPTIONS,
   type MostWishedOptions,
   mostWished,
@@ -64,6 +71,20 @@ export {
   type RankReport,
   rankItems,
 } from './rank.js';
+export {
+  type BuildShelfOptions,
+  buildShelf,
+  CURATED_LISTS,
+  type CuratedListName,
+  type CuratedShelf,
+  DEFAULT_BUILD_SHELF_OPTIONS,
+  decodeShelf,
+  encodeShelf,
+  SHELF_FORMAT,
+  type ShelfList,
+  shelfFromFile,
+  shelfList,
+} from './shelf.js';
 export {
   DEFAULT_TOP_RATED_OPTIONS,
   type TopRatedOptions,

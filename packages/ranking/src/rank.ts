@@ -1,4 +1,6 @@
 import {
+  checkBoolean,
+  checkIds,
   checkInteger,
   checkNumber,
   checkOneOf,
@@ -14,16 +16,7 @@ import type { ItemFilter } from './filter.js';
 import type { CustomerHistory } from './history.js';
 import { checkSource, NORMALIZATIONS, type Normalization, normalizeScores } from './internal/blend.js';
 import { type CompiledFilter, compileFilter } from './internal/item-filter.js';
-import {
-  checkAttributes,
-  checkBoolean,
-  checkByEventType,
-  checkDays,
-  checkItemList,
-  checkK,
-  checkNow,
-  MS_PER_DAY,
-} from './internal/options.js';
+import { checkAttributes, checkByEventType, checkDays, checkK, checkNow, MS_PER_DAY } from './internal/options.js';
 import { cellOf, slotOf, slotTable } from './internal/slot-table.js';
 import { checkHistory, openCart } from './internal/timeline.js';
 
@@ -235,8 +228,7 @@ function resolve(where: string, options: unknown, attributes: ItemAttributes, no
   boosts.forEach((b: ItemBoost, at) => {
     checkOptions(where, b, ['items', 'factor'], `boosts[${at}]`);
     const factor = checkNumber(where, `boosts[${at}].factor`, b.factor, 0);
-    for (const i of checkItemList(where, `boosts[${at}].items`, b.items, n))
-      boostOf.set(i, (boostOf.get(i) ?? 1) * factor);
+    for (const i of checkIds(where, `boosts[${at}].items`, b.items, n)) boostOf.set(i, (boostOf.get(i) ?? 1) * factor);
   });
   const maxPerCategory = o.maxPerCategory ?? d.maxPerCategory;
   if (maxPerCategory !== Number.POSITIVE_INFINITY) checkInteger(where, 'maxPerCategory', maxPerCategory, 1);
@@ -262,7 +254,7 @@ function resolve(where: string, options: unknown, attributes: ItemAttributes, no
     marginBoost: checkNumber(where, 'marginBoost', o.marginBoost ?? d.marginBoost, 0),
     promotionBoost: checkNumber(where, 'promotionBoost', o.promotionBoost ?? d.promotionBoost, 0),
     boostOf,
-    buried: new Set(o.bury === undefined ? [] : checkItemList(where, 'bury', o.bury, n)),
+    buried: new Set(o.bury === undefined ? [] : checkIds(where, 'bury', o.bury, n)),
     buryOutOfStock: checkBoolean(where, 'buryOutOfStock', o.buryOutOfStock ?? d.buryOutOfStock),
     maxPerCategory: maxPerCategory as number,
     pins: [...(pins as Pin[])].sort((a, b) => a.slot - b.slot),
@@ -489,6 +481,10 @@ export function rankItems(
 
   // 5. Take items best first (unburied, score desc, item asc) under the category cap. A heap pops
   // only as many as the list needs: O(P + (k + capped) log P) instead of sorting the whole pool.
+  // Not core's TopKHeap, which keeps the k best of a stream: how many items this takes is not
+  // known in advance (an item over its category's cap is skipped and the next one popped), so the
+  // whole pool is heapified, best on top, and popped lazily; its order also puts every buried item
+  // after the unburied ones whatever their scores.
   const better = (a: number, b: number): boolean =>
     buried[a] !== buried[b]
       ? (buried[a] as number) < (buried[b] as number)

@@ -2,7 +2,7 @@
  * Pool side of `fitAlsParallel`: one task per thread that runs a whole ALS fit together with the
  * others, synchronised through a few shared Int32 words — no message crosses threads between the
  * first half-iteration and the last, and the calling thread is needed by none of them. Imports only
- * the ALS kernel (no tfjs, no other model code).
+ * factorization's kernels subpath (no tfjs, no other model code).
  *
  * The protocol (all words of `control`, read and written with Atomics):
  * - Generation g is the fit's g-th half-iteration (0-based: even g solve customers, odd g items);
@@ -21,7 +21,7 @@
  *   of these bumps EVENTS afterwards, which the calling thread waits on; a change of STATE also
  *   bumps PUBLISHED, so no thread sleeps through it.
  */
-import { type AlsFitLayout, alsSolveRows, finishAlsHalf } from '@encore/factorization/als-kernel';
+import { type AlsFitLayout, alsSolveRows, finishAlsHalf } from '@encore/factorization/internal/kernels';
 import { type TaskError, taskError } from './task-error.js';
 
 /** Indices of the control words. */

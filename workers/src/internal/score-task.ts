@@ -1,11 +1,11 @@
 /**
  * One task of `scoreCustomers`: score a range of positions of a scoring job. The same code runs
  * in a pool worker (score-worker.ts) and inline on the calling thread; the kernel function is
- * passed in because the two import it differently (a worker imports only the kernel module,
- * `@encore/factorization/score-kernel`, never the package's model code).
+ * passed in because the two import it differently (a worker imports only the kernels subpath,
+ * `@encore/factorization/internal/kernels`, never the package's model code).
  */
 import { isMainThread } from 'node:worker_threads';
-import type { ScoreKernel, ScoringJob, scoreRange } from '@encore/factorization/score-kernel';
+import type { ScoringJob, scoreRange } from '@encore/factorization/internal/kernels';
 import { type TaskError, taskError } from './task-error.js';
 
 export interface ScoreTask {
@@ -35,7 +35,7 @@ export interface ScoreTaskLists {
   readonly k: number;
   readonly ids: Int32Array;
   readonly scores: Float32Array;
-  readonly kernel: ScoreKernel;
+  readonly kernel: ScoringJob['kernel'];
 }
 
 /** The lists of a range, word that it was cancelled, or the typed error it met (errors lose their class across threads). */

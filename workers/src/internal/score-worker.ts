@@ -5,7 +5,7 @@
  * ArrayBuffers that are transferred, not copied. Imports only the scoring kernel (no tfjs, no
  * other model code).
  */
-import { scoreRange } from '@encore/factorization/score-kernel';
+import { scoreRange } from '@encore/factorization/internal/kernels';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { runScoreTask, type ScoreTask } from './score-task.js';
 

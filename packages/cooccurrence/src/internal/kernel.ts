@@ -1,3 +1,4 @@
+import { TopKHeap } from '@encore/core';
 import { type Similarity, xLogX } from '../scores.js';
 import type { Pattern } from './sample.js';
 
@@ -58,18 +59,17 @@ class FloatBuffer {
 }
 
 /**
- * Scores candidate rows and keeps each row's top `neighbours` in a bounded min-heap, so a row of
- * m candidates costs O(m log neighbours) and one logarithm per pair: the LLR's x·ln x terms of the
- * small cells come from a table (counts are bounded by the down-sampling caps) and the per-item
- * terms are computed once per item.
+ * Scores candidate rows and keeps each row's top `neighbours` in a bounded min-heap (core's
+ * TopKHeap), so a row of m candidates costs O(m log neighbours) and one logarithm per pair: the
+ * LLR's x·ln x terms of the small cells come from a table (counts are bounded by the down-sampling
+ * caps) and the per-item terms are computed once per item.
  */
 class RowScorer {
   readonly #p: ScoreParams;
   readonly #s: ItemStats;
-  readonly #cap: number;
-  readonly #heapIds: Int32Array;
-  readonly #heapScores: Float64Array;
-  readonly #heapSupport: Int32Array;
+  readonly #heap: TopKHeap;
+  /** The co-count of each candidate when the heap took it, by item: the support of a kept neighbour. */
+  readonly #supportOf: Int32Array;
   readonly #table: Float64Array;
   readonly #rowTerm: Float64Array | null;
   readonly #colTerm: Float64Array | null;
@@ -82,11 +82,10 @@ class RowScorer {
     this.#p = params;
     this.#s = stats;
     const cols = stats.colCounts.length;
-    this.#cap = Math.max(0, Math.min(params.neighbours, cols));
-    this.#heapIds = new Int32Array(this.#cap);
-    this.#heapScores = new Float64Array(this.#cap);
-    this.#heapSupport = new Int32Array(this.#cap);
-    const hint = Math.min(rowsHint * Math.min(this.#cap, 64), 1 << 24);
+    const cap = Math.max(0, Math.min(params.neighbours, cols));
+    this.#heap = new TopKHeap(cap);
+    this.#supportOf = new Int32Array(cols);
+    const hint = Math.min(rowsHint * Math.min(cap, 64), 1 << 24);
     this.ids = new IntBuffer(hint);
     this.support = new IntBuffer(hint);
     this.scores = new FloatBuffer(hint);
@@ -112,16 +111,13 @@ class RowScorer {
   emit(i: number, cand: Int32Array, counts: Int32Array, length: number): void {
     const { similarity, minSupport } = this.#p;
     const { rowCounts, colCounts, n } = this.#s;
-    const cap = this.#cap;
-    const heapIds = this.#heapIds;
-    const heapScores = this.#heapScores;
-    const heapSupport = this.#heapSupport;
+    const heap = this.#heap;
+    const supportOf = this.#supportOf;
     const table = this.#table;
     const ci = rowCounts[i] as number;
     const rowTerm = this.#rowTerm === null ? 0 : (this.#rowTerm[i] as number);
     const colTerm = this.#colTerm;
     const nTerm = this.#nTerm;
-    let size = 0;
     for (let t = 0; t < length; t++) {
       const k11 = counts[t] as number;
       if (k11 < minSupport) continue;
@@ -158,36 +154,18 @@ class RowScorer {
           s = k11;
       }
       if (!(s > 0)) continue;
-      if (size < cap) {
-        let c = size++;
-        while (c > 0) {
-          const p = (c - 1) >> 1;
-          if (!worse(s, j, heapScores[p]!, heapIds[p]!)) break;
-          heapScores[c] = heapScores[p]!;
-          heapIds[c] = heapIds[p]!;
-          heapSupport[c] = heapSupport[p]!;
-          c = p;
-        }
-        heapScores[c] = s;
-        heapIds[c] = j;
-        heapSupport[c] = k11;
-      } else if (cap > 0 && worse(heapScores[0]!, heapIds[0]!, s, j)) {
-        siftDown(heapScores, heapIds, heapSupport, size, s, j, k11);
-      }
+      // A row lists each candidate once, so the support stored for j is the one it entered with.
+      if (heap.offer(s, j)) supportOf[j] = k11;
     }
     const base = this.ids.length;
+    const size = heap.size;
     this.ids.reserve(size);
     this.support.reserve(size);
     this.scores.reserve(base, size);
     const ids = this.ids.data;
     const sup = this.support.data;
-    const sc = this.scores.data;
-    for (let end = size - 1; end >= 0; end--) {
-      ids[base + end] = heapIds[0]!;
-      sc[base + end] = heapScores[0]!;
-      sup[base + end] = heapSupport[0]!;
-      siftDown(heapScores, heapIds, heapSupport, end, heapScores[end]!, heapIds[end]!, heapSupport[end]!);
-    }
+    heap.drainInto(ids, this.scores.data, base);
+    for (let r = base; r < base + size; r++) sup[r] = supportOf[ids[r]!]!;
     this.ids.length = base + size;
     this.support.length = base + size;
   }
@@ -195,37 +173,6 @@ class RowScorer {
   get length(): number {
     return this.ids.length;
   }
-}
-
-function worse(sa: number, ia: number, sb: number, ib: number): boolean {
-  return sa < sb || (sa === sb && ia > ib);
-}
-
-function siftDown(
-  scores: Float64Array,
-  ids: Int32Array,
-  support: Int32Array,
-  size: number,
-  s: number,
-  i: number,
-  k: number,
-): void {
-  let c = 0;
-  for (;;) {
-    const l = 2 * c + 1;
-    if (l >= size) break;
-    const r = l + 1;
-    let m = l;
-    if (r < size && worse(scores[r]!, ids[r]!, scores[l]!, ids[l]!)) m = r;
-    if (!worse(scores[m]!, ids[m]!, s, i)) break;
-    scores[c] = scores[m]!;
-    ids[c] = ids[m]!;
-    support[c] = support[m]!;
-    c = m;
-  }
-  scores[c] = s;
-  ids[c] = i;
-  support[c] = k;
 }
 
 /**

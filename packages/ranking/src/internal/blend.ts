@@ -1,6 +1,5 @@
-import { checkNumber, invalidArgument } from '@encore/core';
+import { checkName, checkNumber, invalidArgument } from '@encore/core';
 import type { CandidateSource } from '../candidates.js';
-import { checkName } from './options.js';
 
 /**
  * Blending: the boundary check of a candidate source and score normalisation.

@@ -1,7 +1,6 @@
-import { checkNumber, checkOneOf, checkOptions, invalidArgument } from '@encore/core';
+import { checkBoolean, checkIds, checkNumber, checkOneOf, checkOptions, invalidArgument } from '@encore/core';
 import { CATEGORY_SEPARATOR, type ItemAttributes } from '../attributes.js';
 import type { ItemFilter } from '../filter.js';
-import { checkBoolean, checkItemList } from './options.js';
 
 const FILTER_KEYS = [
   'categories',
@@ -70,9 +69,9 @@ export function compileFilter(where: string, attributes: ItemAttributes, filter:
     throw invalidArgument(where, 'filter.minPrice must not exceed filter.maxPrice', { minPrice, maxPrice });
   }
   // Item lists are usually short next to the catalog: a Set costs O(list), a mask O(items).
-  const allowItems = f.items === undefined ? null : new Set(checkItemList(where, 'filter.items', f.items, n));
+  const allowItems = f.items === undefined ? null : new Set(checkIds(where, 'filter.items', f.items, n));
   const blockItems =
-    f.excludeItems === undefined ? null : new Set(checkItemList(where, 'filter.excludeItems', f.excludeItems, n));
+    f.excludeItems === undefined ? null : new Set(checkIds(where, 'filter.excludeItems', f.excludeItems, n));
   const priced = minPrice !== null || maxPrice !== null;
   const low = minPrice ?? 0;
   const high = maxPrice ?? Number.POSITIVE_INFINITY;

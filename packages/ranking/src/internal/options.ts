@@ -1,6 +1,5 @@
 import {
   type CustomerAssignment,
-  checkIds,
   checkInteger,
   checkNumber,
   EVENT_TYPES,
@@ -10,7 +9,10 @@ import {
 } from '@encore/core';
 import type { ItemAttributes } from '../attributes.js';
 
-/** Boundary checks shared by the ranking functions (each throws INVALID_ARGUMENT with the value). */
+/**
+ * Boundary checks of ranking's own inputs (each throws INVALID_ARGUMENT with the value); the
+ * general ones (checkBoolean, checkName, checkIds, checkEventLog, …) are core's.
+ */
 
 export const MS_PER_DAY = 86_400_000;
 
@@ -34,19 +36,6 @@ export function checkNow(where: string, value: unknown): number {
 /** k: an integer ≥ 1 (an empty list is never what a shelf asks for, so k = 0 is a caller bug). */
 export function checkK(where: string, value: unknown): number {
   return checkInteger(where, 'k', value, 1);
-}
-
-export function checkBoolean(where: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalidArgument(where, `${name} must be a boolean`, value);
-  return value;
-}
-
-/** A non-empty name of at most 200 characters (source names, attribute names). */
-export function checkName(where: string, name: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw invalidArgument(where, `${name} must be a non-empty string of at most 200 characters`, value);
-  }
-  return value;
 }
 
 /**
@@ -80,11 +69,6 @@ export function checkEventWeights(where: string, name: string, value: unknown): 
   return weights;
 }
 
-/** A list of item indices in 0..n − 1 (an Int32Array, as every index list in Encore). */
-export function checkItemList(where: string, name: string, value: unknown, n: number): Int32Array {
-  return checkIds(where, name, value, n);
-}
-
 /** A CustomerAssignment for `log`: one customer index (or -1) per event. */
 export function checkCustomers(where: string, value: unknown, log: EventLog): CustomerAssignment {
   const c = value as CustomerAssignment;
@@ -101,25 +85,6 @@ export function checkCustomers(where: string, value: unknown, log: EventLog): Cu
     throw invalidArgument(where, `customers.ofEvent must have one entry per event (${log.length})`, c.ofEvent.length);
   }
   return c;
-}
-
-/** An EventLog's shape, checked in O(1) (columns are trusted to be as long as the log). */
-export function checkLog(where: string, value: unknown): EventLog {
-  const log = value as EventLog;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    !Number.isInteger(log.length) ||
-    !(log.type instanceof Uint8Array) ||
-    !(log.timestamp instanceof Float64Array) ||
-    typeof log.item !== 'object' ||
-    log.item === null ||
-    log.type.length !== log.length ||
-    log.timestamp.length !== log.length
-  ) {
-    throw invalidArgument(where, 'log must be an EventLog', value);
-  }
-  return log;
 }
 
 /**

@@ -1,8 +1,16 @@
-import { type CustomerAssignment, checkOptions, defaultCustomers, type EventLog, invalidArgument } from '@encore/core';
+import {
+  type CustomerAssignment,
+  checkEventLog,
+  checkOptions,
+  defaultCustomers,
+  type EventLog,
+  invalidArgument,
+  TopKHeap,
+} from '@encore/core';
 import type { ItemAttributes } from '../attributes.js';
 import type { CuratedList, CuratedReport } from '../curated.js';
 import { categoryMask, compileFilter } from './item-filter.js';
-import { checkAttributes, checkCustomers, checkK, checkLog, checkNow } from './options.js';
+import { checkAttributes, checkCustomers, checkK, checkNow } from './options.js';
 
 /** The machinery the curated lists share: options, item selection, top-k overall and per category. */
 
@@ -33,7 +41,7 @@ export function resolveCommon(
   byCategory: boolean,
   defaultK: number,
 ): { common: Common; o: Record<string, unknown> } {
-  const l = checkLog(where, log);
+  const l = checkEventLog(where, 'log', log);
   const o = checkOptions(where, options, [...COMMON_KEYS, ...keys]);
   const n = l.item.ids.size;
   const now = checkNow(where, o.now);
@@ -80,16 +88,6 @@ export function customersOf(where: string, value: unknown, log: EventLog): Custo
   return value === undefined ? defaultCustomers(log) : checkCustomers(where, value, log);
 }
 
-/** Items with a finite score that may be listed, best first (score desc, then index asc). */
-function ranked(c: Common, score: Float64Array): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < c.n; i++) {
-    if (Number.isFinite(score[i] as number) && (c.keep === null || c.keep(i))) out.push(i);
-  }
-  const ids = Int32Array.from(out);
-  return ids.sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
-}
-
 function listOf(
   ids: ArrayLike<number>,
   score: Float64Array,
@@ -119,9 +117,17 @@ export interface Tally {
   readonly future: number;
 }
 
-/** The top k items of a tally. */
+/**
+ * The top k items of a tally: items with a finite score that may be listed (the category and
+ * filter options), best first (score desc, then index asc), with core's TopKHeap.
+ */
 export function selectTop({ c, score, support, events, future }: Tally): CuratedList {
-  return listOf(ranked(c, score).subarray(0, c.k), score, support, { events, future });
+  const heap = new TopKHeap(Math.min(c.k, c.n));
+  for (let i = 0; i < c.n; i++) {
+    const s = score[i] as number;
+    if (Number.isFinite(s) && (c.keep === null || c.keep(i))) heap.offer(s, i);
+  }
+  return listOf(heap.drain().ids, score, support, { events, future });
 }
 
 /**
@@ -133,17 +139,23 @@ export function selectByCategory({ c, score, support, events, future }: Tally): 
   const report: CuratedReport = { events, future };
   const attributes = c.attributes as ItemAttributes;
   const { categories, category } = attributes;
-  const picked: number[][] = categories.map(() => []);
-  for (const i of ranked(c, score)) {
+  // The items that may be listed first, counted per category: each category's heap holds at most
+  // what the category has (k may exceed that by far, and there may be many categories).
+  const listable: number[] = [];
+  const counts = new Int32Array(categories.length);
+  for (let i = 0; i < c.n; i++) {
     const code = category[i] as number;
-    if (code < 0) continue;
-    const list = picked[code] as number[];
-    if (list.length < c.k) list.push(i);
+    if (code >= 0 && Number.isFinite(score[i] as number) && (c.keep === null || c.keep(i))) {
+      listable.push(i);
+      counts[code]!++;
+    }
   }
+  const heaps = Array.from(counts, (count) => new TopKHeap(Math.min(c.k, count)));
+  for (const i of listable) heaps[category[i] as number]!.offer(score[i] as number, i);
   const out = new Map<string, CuratedList>();
   categories.forEach((name, code) => {
     if (c.categories === null || c.categories[code] === 1) {
-      out.set(name, listOf(picked[code] as number[], score, support, report));
+      out.set(name, listOf((heaps[code] as TopKHeap).drain().ids, score, support, report));
     }
   });
   return out;
