@@ -8,9 +8,11 @@ import {
   type CacheKind,
   type CacheMissReason,
   type CacheReadEvent,
+  type CacheReceiver,
   type CacheStore,
   type CacheValues,
   cacheKeys,
+  connectRedisCache,
   createCacheReader,
   createMemoryCache,
   createRedisCache,
@@ -20,15 +22,24 @@ import {
   encodeCacheValue,
   type ListId,
   publishVersion,
+  QUIT_TIMEOUT_MS,
   type RankedEntry,
   type RankedItems,
   type ReadRequest,
   sweepNamespace,
 } from '@encore/cache';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoRoot } from './environment.js';
-import { connectTestRedis, deleteUnder, keysUnder, REDIS_URL, uniquePrefix } from './redis.js';
+import {
+  connectTestRedis,
+  deleteUnder,
+  keysUnder,
+  REDIS_URL,
+  startThrowawayRedis,
+  type ThrowawayRedis,
+  uniquePrefix,
+} from './redis.js';
 
 /**
  * The CacheStore contract (graphology's spec-suite idea): one suite, run against every store. The
@@ -41,6 +52,12 @@ interface StoreFixture {
   store(): CacheStore;
   /** Another store on the same data, on its own connection for RedisCache (concurrent readers). */
   reader(): Promise<CacheStore>;
+  /**
+   * The store of another app sharing the same data under its own key prefix: RedisCache's
+   * `prefix` (after the run's), for MemoryCache a view that puts `prefix` before every key as
+   * RedisCache does (one MemoryCache is one process's, so apps share it only so).
+   */
+  app(prefix: string): CacheStore;
   /** Lets `ms` of the store's time pass: MemoryCache's clock, Redis' real time. */
   advance(ms: number): Promise<void>;
   /** Time units worth waiting for in `advance`: short for Redis (real sleeps), anything for memory. */
@@ -56,6 +73,7 @@ function memoryFixture(): StoreFixture {
   return {
     store: () => store,
     reader: async () => store,
+    app: (prefix) => prefixedView(store, prefix),
     advance: async (ms) => {
       clock += ms;
     },
@@ -78,8 +96,30 @@ function redisFixture(): StoreFixture {
       clients.push(client);
       return createRedisCache({ client, prefix });
     },
+    app: (appPrefix) => createRedisCache({ client: main(), prefix: prefix + appPrefix }),
     advance: (ms) => sleep(ms),
     ttlMs: 600,
+  };
+}
+
+/** `store` with `prefix` put before every key, prefix operations included, as RedisCache's `prefix` is. */
+function prefixedView(store: CacheStore, prefix: string): CacheStore {
+  const k = (key: string): string => prefix + key;
+  const getTo = store.getTo?.bind(store);
+  return {
+    get: (key) => store.get(k(key)),
+    ...(getTo === undefined ? {} : { getTo: (key: string, receiver: CacheReceiver) => getTo(k(key), receiver) }),
+    mget: (keys) => store.mget(keys.map(k)),
+    set: (key, value, options) => store.set(k(key), value, options),
+    delete: (keys) => store.delete(typeof keys === 'string' ? k(keys) : keys.map(k)),
+    transact: (conditions, writes) =>
+      store.transact(
+        conditions.map((c) => ({ ...c, key: k(c.key) })),
+        writes.map((w) => ({ ...w, key: k(w.key) })),
+      ),
+    deletePrefix: (p) => store.deletePrefix(k(p)),
+    expirePrefix: (p, ttlMs) => store.expirePrefix(k(p), ttlMs),
+    close: async () => undefined,
   };
 }
 
@@ -452,8 +492,10 @@ for (const [name, makeFixture] of STORES) {
 
       it('rejects with IO_ERROR once closed', async () => {
         const store = name === 'MemoryCache' ? createMemoryCache() : await f.reader();
+        expect([store.status, store.lastError]).toEqual(['ready', null]);
         await store.close();
         await store.close();
+        expect(store.status).toBe('closed');
         await expect(store.get('k')).rejects.toMatchObject({ code: 'IO_ERROR', details: { reason: 'closed' } });
       });
     });
@@ -561,6 +603,91 @@ for (const [name, makeFixture] of STORES) {
         expect(byCategory.hit ? byCategory.value.ids : null).toEqual(['name-and-category']);
         // Another namespace that shares a prefix of the escaped name sees nothing.
         expect((await readValue(store, `${ns}:v1`, 'recommendations', 'a')).hit).toBe(false);
+      });
+
+      it("apps under nested prefixes keep their keys: app A (encore:, rel) retiring v2 leaves app B's (encore:rel:v2:, shop)", async () => {
+        const graceMs = f.ttlMs;
+        const a = f.app('encore:');
+        const b = f.app('encore:rel:v2:');
+        // Keys once joined naively, A's version 2 was `encore:rel:v2:*` and B's keys `encore:rel:v2:shop:*`.
+        expect(await publishCustomers(a, 'rel', 3, { graceMs })).toBe(1);
+        expect(await publishCustomers(a, 'rel', 3, { graceMs })).toBe(2);
+        expect(await publishCustomers(b, 'shop', 3, { graceMs })).toBe(1);
+        // A publishes version 3: version 2 is retired (expires after graceMs); then A abandons a
+        // version 4, whose keys are deleted (as a sweep deletes a dead writer's).
+        expect(await publishCustomers(a, 'rel', 3, { graceMs })).toBe(3);
+        const abandoned = await beginPublish(a, 'rel');
+        await abandoned.put('recommendations', 'c0', ranked(abandoned.version, 0));
+        await abandoned.abort();
+        await f.advance(graceMs * 2);
+        // B is whole: its pointer, its bookkeeping (the next publish is its v2) and every value.
+        expect(await currentVersion(b, 'shop')).toBe(1);
+        const bReads = await readValues(b, 'shop', 'recommendations', ['c0', 'c1', 'c2']);
+        expect(bReads.map((r, c) => isComplete(r, c))).toEqual([true, true, true]);
+        // A: version 3 current and whole, version 2 gone.
+        expect(isComplete(await readValue(a, 'rel', 'recommendations', 'c1'), 1)).toBe(true);
+        expect(await readValue(a, 'rel', 'recommendations', 'c1', 2)).toMatchObject({ hit: false, reason: 'absent' });
+        expect(await publishCustomers(b, 'shop', 1, { graceMs })).toBe(2);
+      });
+
+      it("many apps, each prefix built on another app's key path, keep their keys through publish, retire and abort", async () => {
+        const graceMs = f.ttlMs;
+        // Each prefix begins with another app's prefix, then that app's namespace, a version and
+        // more as keys once joined them (A/B above): under its retired v1, its current v2, its
+        // aborted v3, its namespace, one of its keys, and two levels deep.
+        const apps: readonly { readonly prefix: string; readonly ns: string }[] = [
+          { prefix: 'p:', ns: 'a' },
+          { prefix: 'p:a:v1:', ns: 'shop' },
+          { prefix: 'p:a:v2:', ns: 'a' },
+          { prefix: 'p:a:v3:', ns: 'v1' },
+          { prefix: 'p:a:', ns: 'v1' },
+          { prefix: 'p:a:v1:rec:', ns: 'c0' },
+          { prefix: 'p:a:v1:shop:', ns: 'v1' },
+          { prefix: 'p:a:v1:shop:v1:', ns: 'a' },
+          { prefix: 'p:', ns: 'a:v1' },
+          { prefix: '', ns: 'p:a' },
+        ];
+        const stores = apps.map(({ prefix }) => f.app(prefix));
+        for (const [i, app] of apps.entries())
+          expect(await publishCustomers(stores[i]!, app.ns, 2, { graceMs })).toBe(1);
+        for (const [i, app] of apps.entries())
+          expect(await publishCustomers(stores[i]!, app.ns, 2, { graceMs })).toBe(2);
+        for (const [i, app] of apps.entries()) {
+          const abandoned = await beginPublish(stores[i]!, app.ns);
+          await abandoned.put('recommendations', 'c0', ranked(abandoned.version, 0));
+          await abandoned.abort();
+        }
+        await f.advance(graceMs * 2);
+        const seen: string[] = [];
+        for (const [i, app] of apps.entries()) {
+          const reads = await readValues(stores[i]!, app.ns, 'recommendations', ['c0', 'c1']);
+          const old = await readValue(stores[i]!, app.ns, 'recommendations', 'c0', 1);
+          seen.push(
+            `${app.prefix}|${app.ns}: ${reads.map((r, c) => (isComplete(r, c) ? r.version : 'lost')).join(',')} v1 ${old.hit ? 'kept' : 'gone'}`,
+          );
+        }
+        expect(seen).toEqual(apps.map((app) => `${app.prefix}|${app.ns}: 2,2 v1 gone`));
+      });
+
+      it('a version published in the keys before the # is not read: readers miss (unpublished), the next publish is v1', async () => {
+        const store = f.store();
+        const ns = freshNamespace('old-format');
+        // What a publish of version 3 left before the keyspace began its keys with #.
+        const old = { ids: ['old-item'], scores: Float32Array.of(1) };
+        await store.set(`${ns}:current`, bytes('3'));
+        await store.set(`${ns}:state`, bytes('{"seq":3,"pending":[],"retiring":[]}'));
+        await store.set(`${ns}:v3:rec:c0`, encodeCacheValue('recommendations', old));
+        expect(await currentVersion(store, ns)).toBeNull();
+        expect(await readValue(store, ns, 'recommendations', 'c0')).toMatchObject({
+          hit: false,
+          reason: 'unpublished',
+        });
+        const served = wholeListReader(store, ns);
+        expect(await served('c0')).toMatchObject({ hit: false });
+        expect(await publishCustomers(store, ns, 1)).toBe(1);
+        expect(isComplete(await readValue(store, ns, 'recommendations', 'c0'), 0)).toBe(true);
+        // The old keys are left alone (old servers read them until upgraded).
+        expect((await store.mget([`${ns}:current`, `${ns}:v3:rec:c0`])).map((v) => v !== null)).toEqual([true, true]);
       });
 
       it('a new version replaces the whole namespace; the old one stays readable for graceMs, then expires', async () => {
@@ -1037,7 +1164,7 @@ describe('RedisCache: a writer process killed mid-publish', () => {
     expect(await exited).toBe('SIGKILL');
     const killedAt = Date.now();
 
-    const partial = await keysUnder(client, `${prefix}${ns}:v2:`);
+    const partial = await keysUnder(client, prefix + cacheKeys(ns).versionPrefix(2));
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(1_000_000);
     expect(await currentVersion(store, ns)).toBe(1);
@@ -1055,7 +1182,7 @@ describe('RedisCache: a writer process killed mid-publish', () => {
     // …until it expires; then a sweep deletes its keys.
     const sweep = await sweepNamespace(store, ns, { lockWaitMs: leaseMs * 3 });
     expect(sweep.swept).toEqual([2]);
-    expect(await keysUnder(client, `${prefix}${ns}:v2:`)).toEqual([]);
+    expect(await keysUnder(client, prefix + cacheKeys(ns).versionPrefix(2))).toEqual([]);
     expect(isComplete(await readValue(store, ns, 'recommendations', 'c7'), 7)).toBe(true);
 
     expect(await publishCustomers(store, ns, customers, { graceMs: 500 })).toBe(3);
@@ -1076,22 +1203,182 @@ describe('RedisCache: a writer process killed mid-publish', () => {
     const keys = (await keysUnder(client, prefix)).filter((k) => k.includes('shop%3Alayout')).sort();
     expect(keys).toEqual(
       [
-        'shop%3Alayout:current',
-        'shop%3Alayout:state',
-        'shop%3Alayout:v1:list:top:a%3Ab',
-        'shop%3Alayout:v1:rec:cust 1',
-        'shop%3Alayout:v2:tog:sku%7B1%7D',
+        '#shop%3Alayout:current',
+        '#shop%3Alayout:state',
+        '#shop%3Alayout:v1:list:top:a%3Ab',
+        '#shop%3Alayout:v1:rec:cust 1',
+        '#shop%3Alayout:v2:tog:sku%7B1%7D',
       ].map((k) => prefix + k),
     );
-    expect(await client.get(`${prefix}shop%3Alayout:current`)).toBe('2');
-    expect(JSON.parse((await client.get(`${prefix}shop%3Alayout:state`)) ?? '')).toEqual({
+    expect(await client.get(`${prefix}#shop%3Alayout:current`)).toBe('2');
+    expect(JSON.parse((await client.get(`${prefix}#shop%3Alayout:state`)) ?? '')).toEqual({
       seq: 2,
       pending: [],
       retiring: [],
     });
-    const ttl = await client.pttl(`${prefix}shop%3Alayout:v1:rec:cust 1`);
+    const ttl = await client.pttl(`${prefix}#shop%3Alayout:v1:rec:cust 1`);
     expect(ttl).toBeGreaterThan(25_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
-    expect(await client.pttl(`${prefix}shop%3Alayout:v2:tog:sku%7B1%7D`)).toBe(-1);
+    expect(await client.pttl(`${prefix}#shop%3Alayout:v2:tog:sku%7B1%7D`)).toBe(-1);
+    // The # marks where a prefix ends: a prefix with one is refused, so none can pose as another's keys.
+    expect(() => createRedisCache({ client, prefix: `${prefix}#shop%3Alayout:` })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+});
+
+/**
+ * Redis down from the start, dying under a store, or hanging: each on a redis-server of the test's
+ * own (test/redis.ts), never the shared one. A caller must learn that the cache is unreachable and
+ * why (the connection's error, not ioredis' "Connection is closed."), and close() must release.
+ */
+describe('RedisCache when Redis is down, dies or hangs', () => {
+  const servers: ThrowawayRedis[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    for (const server of servers) server.signal('SIGKILL');
+    await Promise.all(servers.map((server) => server.exited));
+  });
+  const start = async (): Promise<ThrowawayRedis> => {
+    const server = await startThrowawayRedis();
+    servers.push(server);
+    return server;
+  };
+  const unreachable = (where: string, port: number) =>
+    expect.objectContaining({
+      code: 'IO_ERROR',
+      message: expect.stringMatching(
+        new RegExp(`^${where}: Redis is unreachable: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\b`),
+      ),
+      details: expect.objectContaining({ reason: 'unreachable' }),
+      cause: expect.objectContaining({ code: 'ECONNREFUSED' }),
+    });
+
+  it('down from the start: every call, publish and read names ECONNREFUSED; status says unreachable', async () => {
+    const { store, connected, error } = await connectRedisCache('redis://127.0.0.1:1');
+    expect(connected).toBe(false);
+    expect(error).toMatch(/ECONNREFUSED 127\.0\.0\.1:1\b/);
+    expect(store.status).toBe('unreachable');
+    expect(store.lastError?.message).toMatch(/ECONNREFUSED 127\.0\.0\.1:1\b/);
+    const calls: [string, () => Promise<unknown>][] = [
+      ['cache/RedisCache.get', () => store.get('k')],
+      ['cache/RedisCache.get', () => new Promise((resolve, reject) => store.getTo('k', { resolve, reject }))],
+      ['cache/RedisCache.mget', () => store.mget(['a', 'b'])],
+      ['cache/RedisCache.set', () => store.set('k', Buffer.from('v'))],
+      ['cache/RedisCache.delete', () => store.delete('k')],
+      ['cache/RedisCache.transact', () => store.transact([], [{ key: 'k', value: null }])],
+      ['cache/RedisCache.deletePrefix', () => store.deletePrefix('p:')],
+      ['cache/RedisCache.expirePrefix', () => store.expirePrefix('p:', 1000)],
+      // Not "nothing is published": the pointer could not be read.
+      ['cache/RedisCache.get', () => currentVersion(store, 'shop')],
+      ['cache/RedisCache.transact', () => publishVersion(store, 'shop', async () => undefined)],
+    ];
+    for (const [where, call] of calls) await expect(call()).rejects.toEqual(unreachable(where, 1));
+    // A server's reader reports the same error, and answers from its miss.
+    const events: CacheReadEvent[] = [];
+    const read = wholeListReader(store, 'shop');
+    const reader = createCacheReader({ store, namespace: 'shop', onEvent: (e) => events.push(e) });
+    const plan = reader.plan({
+      kind: 'recommendations',
+      decode: decodeRankedEntries,
+      hit: () => 'hit',
+      miss: async () => 'computed',
+    });
+    expect(await reader.read(plan, 'c0', 5, null)).toBe('computed');
+    expect(events).toEqual([
+      { type: 'cache-error', operation: 'pointer', error: unreachable('cache/RedisCache.get', 1) },
+    ]);
+    expect(await read('c0')).toMatchObject({ hit: false });
+    await store.close();
+    await store.close();
+    expect(store.status).toBe('closed');
+    expect(unhandled).toEqual([]);
+  });
+
+  it('dies under a store: reads say why, status turns unreachable, close resolves and stops reconnecting', async () => {
+    const server = await start();
+    const { store, connected } = await connectRedisCache(server.url);
+    expect(connected).toBe(true);
+    expect([store.status, store.lastError]).toEqual(['ready', null]);
+    const ns = 'shop-dies';
+    await publishCustomers(store, ns, 2);
+    expect(isComplete(await readValue(store, ns, 'recommendations', 'c1'), 1)).toBe(true);
+    server.signal('SIGKILL');
+    await server.exited;
+    await expect.poll(() => store.status).toBe('unreachable');
+    // Once a reconnect attempt has failed, every read names its error.
+    await expect
+      .poll(
+        () =>
+          store.get('k').then(
+            () => 'answered',
+            (e: Error) => e.message,
+          ),
+        { timeout: 5000 },
+      )
+      .toMatch(new RegExp(`Redis is unreachable: connect ECONNREFUSED 127\\.0\\.0\\.1:${server.port}`));
+    await expect(readValue(store, ns, 'recommendations', 'c1')).rejects.toEqual(
+      unreachable('cache/RedisCache.get', server.port),
+    );
+    expect(store.lastError?.message).toMatch(/ECONNREFUSED/);
+    await store.close();
+    expect(store.status).toBe('closed');
+    expect(unhandled).toEqual([]);
+  });
+
+  it('close() resolves, every time, when Redis died an instant before (QUIT not sent or not answered)', async () => {
+    const errorsPrinted: unknown[] = [];
+    const printed = (...args: unknown[]): void => {
+      if (String(args[0]).includes('[ioredis]')) errorsPrinted.push(args);
+    };
+    const consoleError = console.error;
+    console.error = printed;
+    try {
+      for (const client of ['connectRedisCache', 'a default ioredis client without an error listener'] as const) {
+        for (let round = 0; round < 3; round++) {
+          const server = await start();
+          const store =
+            client === 'connectRedisCache'
+              ? (await connectRedisCache(server.url)).store
+              : createRedisCache({ client: new Redis(server.url), closeClient: true });
+          await store.set('k', Buffer.from('v'));
+          server.signal('SIGKILL');
+          // In the same tick: the client has not seen the connection go yet, so close() sends QUIT.
+          const closing = store.close();
+          const again = store.close();
+          await expect(closing).resolves.toBeUndefined();
+          expect(again).toBe(closing); // one release, however many calls
+          await expect(store.close()).resolves.toBeUndefined();
+          await server.exited;
+        }
+      }
+      await sleep(300); // room for a late rejection, error event or reconnect attempt to show up
+    } finally {
+      console.error = consoleError;
+    }
+    expect(unhandled).toEqual([]);
+    expect(errorsPrinted).toEqual([]);
+  });
+
+  it('close() resolves within QUIT_TIMEOUT_MS when Redis hangs (a stopped server never answers QUIT)', async () => {
+    const server = await start();
+    const { store } = await connectRedisCache(server.url);
+    await store.set('k', Buffer.from('v'));
+    server.signal('SIGSTOP');
+    try {
+      const started = performance.now();
+      await store.close();
+      expect(performance.now() - started).toBeLessThan(QUIT_TIMEOUT_MS + 500);
+    } finally {
+      server.signal('SIGKILL');
+    }
+    expect(unhandled).toEqual([]);
   });
 });

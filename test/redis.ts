@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 /**
@@ -65,4 +68,78 @@ export async function deleteUnder(client: Redis, prefix: string): Promise<number
     if (keys.length > 0) deleted += await client.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/** A redis-server of a test's own, to kill or stop (fault tests): never the shared one. */
+export interface ThrowawayRedis {
+  readonly url: string;
+  readonly port: number;
+  /** Sends `signal` (default SIGKILL: Redis dies as in a crash); returns at once, before it has exited. */
+  signal(signal?: NodeJS.Signals): void;
+  /** Resolves once the process has exited (kill it first). */
+  readonly exited: Promise<void>;
+}
+
+/**
+ * Starts `redis-server` on a free loopback port, with no persistence, and resolves once it answers
+ * PING. Rejects, with how to get one, when redis-server is not installed (the fault tests need a
+ * Redis they may kill; they never touch the shared one).
+ */
+export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    const failed = new Promise<Error>((done) => {
+      child.once('error', (error) => done(error));
+      child.once('exit', (code, signal) => done(new Error(`redis-server exited (${signal ?? code}) on port ${port}`)));
+    });
+    const wait = { over: false };
+    const answered = waitForPing(port, wait).then(
+      () => null,
+      (error: Error) => error,
+    );
+    const outcome = await Promise.race([answered, failed]);
+    wait.over = true;
+    if (outcome === null) {
+      return { url: `redis://127.0.0.1:${port}`, port, signal: (s = 'SIGKILL') => child.kill(s), exited };
+    }
+    child.kill('SIGKILL');
+    if ((outcome as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'redis-server not found on PATH: the fault tests start and kill a Redis of their own (install Redis 7, as CI has it)',
+      );
+    }
+    if (attempt === 3) throw outcome; // the port was taken between freePort and redis-server's bind, thrice
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as { port: number };
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
+/** PINGs `port` until it answers (or `wait.over`: the server failed meanwhile). */
+async function waitForPing(port: number, wait: { readonly over: boolean }): Promise<void> {
+  for (let i = 0; i < 100 && !wait.over; i++) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return;
+    } catch {
+      client.disconnect();
+      await sleep(20);
+    }
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within 2 s`);
 }

@@ -5,6 +5,7 @@ import { csrSuite } from './suites/csr.js';
 import { factorizationSuite } from './suites/factorization.js';
 import { loadersSuite } from './suites/loaders.js';
 import { scoringSuite } from './suites/scoring.js';
+import { servingSuite } from './suites/serving.js';
 
 /** What a suite returns: its figures, and the tfjs backend it ran on where it uses tfjs. */
 type SuiteRun = (log: (line: string) => void) => Promise<Figure[] | { figures: Figure[]; tfjsBackend: string }>;
@@ -17,6 +18,7 @@ const SUITES: ReadonlyMap<string, SuiteRun> = new Map<string, SuiteRun>([
   ['factorization', factorizationSuite],
   ['scoring', scoringSuite],
   ['cache', cacheSuite],
+  ['serving', servingSuite],
 ]);
 
 const log = (line: string): void => {

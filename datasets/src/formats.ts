@@ -5,7 +5,7 @@ import type { EventType } from '@encore/core';
  *
  * | format | file | events |
  * |---|---|---|
- * | `movielens` | ML-100k `u.data` (or the `ml-100k` directory); catalog from `u.item` beside it | `rate` |
+ * | `movielens` | ML-100k `u.data` (or the `ml-100k` directory); catalog from `u.item` beside it. Also MovieLens' current `ratings.csv` (ml-latest, ml-25m, ml-32m; detected by its header `userId,movieId,rating,timestamp`), catalog from `movies.csv` beside it | `rate` |
  * | `movielens-1m` | ML-1M / ML-10M `ratings.dat` (or its directory); catalog from `movies.dat` beside it | `rate` |
  * | `retailrocket` | RetailRocket `events.csv` (or its directory) | `view`, `cart`, `purchase` |
  * | `taobao` | Taobao `UserBehavior.csv` (or its directory); catalog categories from the rows | `view`, `cart`, `wishlist`, `purchase` |

@@ -3,6 +3,7 @@
  * Taobao UserBehavior, UCI Online Retail, market baskets) and for generic event CSV / JSONL.
  */
 export { BUNDLED_DATASETS, type BundledDatasetName, bundledDataPath } from './bundled.js';
+export { parseColumnMapping } from './columns.js';
 export { DATA_FORMATS, type DataFormat, INTERACTION_EVENTS, isDataFormat } from './formats.js';
 export { GUEST_INVOICE_PREFIX, ONLINE_RETAIL_NON_PRODUCT_CODES } from './internal/formats/online-retail.js';
 export { type EventStream, type LoadedDataset, loadDataset, readEvents } from './load.js';

@@ -32,14 +32,25 @@ export interface LoadedDataset {
  * Loads an event file into an EventLog, streaming it line by line (files ending in `.gz` are
  * gunzipped on the fly). Malformed lines are counted with their line number and reason and the
  * load goes on (`options.strict` stops at the first one); every data line is accounted for:
- * `report.lines === accepted + rejected + skipped`.
+ * `report.lines === accepted + rejected + skipped`. Lines repaired rather than rejected (a stray
+ * byte order mark, an over-long title) are counted in `report.warnings`, with their line numbers.
+ *
+ * Every format rejects values no event can have: a time outside `options.timeRange` (default
+ * 1970-01-01 to 2100-01-01), a quantity, price or rating that is not finite as a float32, an id
+ * with control characters or over 512 characters, a userId starting with `anonymous:` or
+ * `device:` (core's ANONYMOUS_PREFIX / DEVICE_PREFIX, which name guests).
  *
  * Formats, their events, catalogs and `counts` keys are described on DataFormat and in the
  * package README; timestamps are epoch ms (UTC).
  *
  * Errors (as rejections, never synchronous throws): FILE_NOT_FOUND (missing or unreadable file),
  * UNKNOWN_FORMAT, INVALID_ARGUMENT (options), PARSE_ERROR (strict mode, unusable header, corrupt
- * gzip; details `{ line, reason, path }`), `signal.reason` when aborted.
+ * gzip; details `{ line, reason, path }`), `signal.reason` when aborted. A file that is plainly not
+ * of the format is one PARSE_ERROR saying so (`… is not a MovieLens ratings.dat file: …`): a NUL
+ * byte in its first 8 KiB (binary, or UTF-16 text; details `{ path, byte, reason }`), or not one
+ * line accepted or skipped among its first 1,000 data lines, or in the whole file when it is
+ * shorter (details `{ path, line, lines, reason }`, `line` the first problem). An empty or
+ * header-only file is not an error: it loads as zero lines.
  *
  * @example
  * const { log, catalog, report } = await loadDataset('data/ml-100k', 'movielens');
@@ -166,7 +177,7 @@ async function prepare(
     );
   }
   const resolved = resolveOptions(where, format, options);
-  const file = await resolveInputFile(where, path, spec.defaultFile);
+  const file = await resolveInputFile(where, path, spec.defaultFiles);
   return { where, format, spec, file, options: resolved };
 }
 
@@ -176,10 +187,14 @@ function start(
   makeSink: (tally: Tally) => EventSink,
 ): { tally: Tally; parser: FormatParser; chunks: AsyncGenerator<void, void> } {
   const { where, spec, file, options } = job;
-  const tally = new Tally(where, file.path, options, { counts: spec.countKeys, skipped: spec.skipKeys });
+  const tally = new Tally(where, file.path, options, {
+    counts: spec.countKeys,
+    skipped: spec.skipKeys,
+    warnings: spec.warningKeys ?? [],
+  });
   const parser = spec.create({ where, path: file.path, sink: makeSink(tally), tally, options });
   const chunks = readLines(
-    { where, file, encoding: spec.encoding, signal: options.signal, onProgress: options.onProgress },
+    { where, what: spec.what, file, encoding: spec.encoding, signal: options.signal, onProgress: options.onProgress },
     parser,
     tally,
   );

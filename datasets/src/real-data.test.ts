@@ -19,6 +19,8 @@ describe.skipIf(!found)(title, () => {
   it('MovieLens 100K: 100,000 ratings by 943 users of 1,682 movies, 1,682 catalog titles', async () => {
     const { log, catalog, report } = await loadDataset(at('movielens-100k'), 'movielens');
     expect(report).toMatchObject({ lines: 100_000, accepted: 100_000, rejected: 0, skipped: 0 });
+    expect(report.warnings).toEqual({ byteOrderMark: 0 });
+    expect(report.catalogFile).toMatchObject({ rejected: 0, warnings: { byteOrderMark: 0, titleTruncated: 0 } });
     expect(log.length).toBe(100_000);
     expect(log.user.ids.size).toBe(943);
     expect(log.item.ids.size).toBe(1_682);
@@ -69,6 +71,7 @@ describe.skipIf(!found)(title, () => {
     expect(report.counts.guestRows).toBe(88_652);
     // The buckets as this loader draws them (see ONLINE_RETAIL_NON_PRODUCT_CODES).
     expect(report).toMatchObject({ accepted: 317_829, rejected: 0, skipped: 2_876 });
+    expect(report.warnings).toEqual({ byteOrderMark: 0, titleTruncated: 0 });
     expect(report.skippedReasons).toEqual({
       nonProductStockCode: 1_951,
       stockAdjustment: 925,

@@ -1,4 +1,4 @@
-/** One rejected line: its 1-based physical line number in the file and why it was rejected. */
+/** One rejected (or repaired) line: its 1-based physical line number in the file and why. */
 export interface RejectedSample {
   readonly line: number;
   readonly reason: string;
@@ -17,6 +17,9 @@ export interface CatalogFileReport {
   /** Malformed or duplicate lines, counted (`lines === accepted + rejected`). */
   readonly rejected: number;
   readonly rejectedSamples: readonly RejectedSample[];
+  /** Lines kept after a repair, per kind (`byteOrderMark`, `titleTruncated`), as in LoadReport. */
+  readonly warnings: Readonly<Record<string, number>>;
+  readonly warningSamples: readonly RejectedSample[];
 }
 
 /**
@@ -36,6 +39,17 @@ export interface LoadReport {
   readonly skippedReasons: Readonly<Record<string, number>>;
   /** The first rejected lines, in file order. */
   readonly rejectedSamples: readonly RejectedSample[];
+  /**
+   * Lines repaired rather than rejected, per kind; the keys are fixed per format, always present.
+   * Every format has `byteOrderMark`: a byte order mark (U+FEFF) anywhere but at the very start of
+   * the file is stripped, so it can never join a field (a file concatenated from two exports
+   * carries one at the start of the second). `online-retail` adds `titleTruncated`: a Description
+   * longer than core's MAX_TITLE_LENGTH (1,000 characters) is cut to it, the event kept. A repaired
+   * line is still accepted, rejected or skipped like any other; strict mode fails on it instead.
+   */
+  readonly warnings: Readonly<Record<string, number>>;
+  /** The first repaired lines (up to `maxRejectedSamples`), in file order, with what was done. */
+  readonly warningSamples: readonly RejectedSample[];
   /**
    * Tallies with fixed keys: `events` (events produced), `events.<type>` for each event type that
    * occurred, and the format's own keys (documented on `loadDataset`), always present even when 0.

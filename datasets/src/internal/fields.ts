@@ -128,6 +128,21 @@ function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** True when `value` stays finite stored as a float32 (the numeric columns of an EventLog). */
+export function fitsFloat32(value: number): boolean {
+  return Number.isFinite(Math.fround(value));
+}
+
+/**
+ * `text` cut to `max` UTF-16 code units, never between the two halves of a surrogate pair (so
+ * possibly one shorter).
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 /** A short, quoted, escaped rendering of an offending value for a rejection reason. */
 export function show(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

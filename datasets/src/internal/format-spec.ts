@@ -30,13 +30,17 @@ export interface FormatParser extends LineHandler {
 
 /** How to read one DataFormat. */
 export interface FormatSpec {
-  /** File to read when the path given is a directory. */
-  readonly defaultFile?: string;
+  /** Files to look for, in order, when the path given is a directory. */
+  readonly defaultFiles?: readonly string[];
+  /** What a file of this format is, with its article, for messages: `a MovieLens ratings.dat file`. */
+  readonly what: string;
   readonly encoding: 'utf8' | 'latin1';
   /** The fixed `counts` keys of this format (reported even when 0). */
   readonly countKeys: readonly string[];
   /** The fixed `skippedReasons` keys of this format (reported even when 0). */
   readonly skipKeys: readonly string[];
+  /** The format's own `warnings` keys besides `byteOrderMark` (reported even when 0). */
+  readonly warningKeys?: readonly string[];
   create(context: ParseContext): FormatParser;
 }
 

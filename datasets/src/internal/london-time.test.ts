@@ -10,6 +10,13 @@ describe('Europe/London → UTC', () => {
     expect(london('2011-06-15 14:30:00')).toBe(utc('2011-06-15T13:30:00Z'));
   });
 
+  it('reads years 0001 and 0099 as those years, not 1901 and 1999 (Date.UTC would)', () => {
+    expect(london('0099-12-01 08:26:00')).toBe(utc('0099-12-01T08:26:00Z'));
+    expect(london('0001-06-15 14:30:00')).toBe(utc('0001-06-15T13:30:00Z'));
+    expect(london('12/1/0099 8:26')).toBe(utc('0099-12-01T08:26:00Z'));
+    expect(new Date(london('0099-12-01 08:26:00')).getUTCFullYear()).toBe(99);
+  });
+
   it('switches to BST at 01:00 UTC on the last Sunday of March (2011-03-27)', () => {
     expect(london('2011-03-27 00:59:59')).toBe(utc('2011-03-27T00:59:59Z'));
     expect(london('2011-03-27 02:00:00')).toBe(utc('2011-03-27T01:00:00Z'));

@@ -23,7 +23,7 @@ export class LondonClock {
       this.#bstStart = lastSundayUtc(year, 2) + 3_600_000;
       this.#bstEnd = lastSundayUtc(year, 9) + 3_600_000;
     }
-    const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+    const wall = utc(year, month - 1, day, hour, minute, second);
     const ifBst = wall - 3_600_000;
     return ifBst >= this.#bstStart && ifBst < this.#bstEnd ? ifBst : wall;
   }
@@ -31,8 +31,20 @@ export class LondonClock {
 
 /** Midnight UTC of the last Sunday of `month0` (0-based) in `year`. */
 function lastSundayUtc(year: number, month0: number): number {
-  const lastDay = new Date(Date.UTC(year, month0 + 1, 0));
+  const lastDay = new Date(utc(year, month0 + 1, 0, 0, 0, 0));
   return lastDay.getTime() - lastDay.getUTCDay() * 86_400_000;
+}
+
+/** 400 Gregorian years: exactly 146,097 days (a whole number of weeks, too). */
+const MS_PER_400_YEARS = 146_097 * 86_400_000;
+
+/**
+ * `Date.UTC`, except that years 0–99 are those years and not 1900–1999 (Date.UTC's legacy
+ * reading, which would turn an Online Retail date of `0099-12-01` into 1999).
+ */
+function utc(year: number, month0: number, day: number, hour: number, minute: number, second: number): number {
+  if (year >= 100) return Date.UTC(year, month0, day, hour, minute, second);
+  return Date.UTC(year + 400, month0, day, hour, minute, second) - MS_PER_400_YEARS;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

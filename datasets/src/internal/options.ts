@@ -1,11 +1,14 @@
 import {
   checkBoolean,
   checkInteger,
+  checkOneOf,
+  checkTimeRange,
   EVENT_TYPES,
   type EventLogIds,
   type EventType,
   IdMap,
   invalidArgument,
+  type TimeRange,
 } from '@encore/core';
 import type { DataFormat } from '../formats.js';
 import { DEFAULT_LOAD_OPTIONS, EVENT_FIELDS, type EventField, type LoadOptions } from '../options.js';
@@ -16,6 +19,9 @@ export interface ResolvedOptions {
   readonly maxRejectedSamples: number;
   readonly columns: ReadonlyMap<string, EventField> | null;
   readonly typeMap: ReadonlyMap<string, EventType> | null;
+  /** The type of every row (`csv` with `options.type`), or null: read from the type column. */
+  readonly type: EventType | null;
+  readonly timeRange: Readonly<TimeRange>;
   /** users, anonymous, devices and items always present (shared with the caller's log). */
   readonly ids: EventLogIds & Required<Pick<EventLogIds, 'users' | 'anonymous' | 'devices' | 'items'>>;
   readonly onProgress: ((bytesRead: number, totalBytes: number) => void) | null;
@@ -41,6 +47,28 @@ export function resolveOptions(where: string, format: DataFormat, options: LoadO
   if (format !== 'csv' && options.typeMap !== undefined) {
     throw invalidArgument(where, `options.typeMap applies to the csv format only, not ${format}`, options.typeMap);
   }
+  if (format !== 'csv' && options.type !== undefined) {
+    throw invalidArgument(where, `options.type applies to the csv format only, not ${format}`, options.type);
+  }
+  const type = options.type === undefined ? null : checkOneOf(where, 'options.type', options.type, EVENT_TYPES);
+  if (type !== null && options.typeMap !== undefined) {
+    throw invalidArgument(
+      where,
+      'options.type fixes every event type, options.typeMap maps a type column: expected one of them',
+      options.typeMap,
+    );
+  }
+  if (format === 'baskets' && options.timeRange !== undefined) {
+    throw invalidArgument(
+      where,
+      'options.timeRange does not apply to baskets: the data has no time (every timestamp is 0)',
+      options.timeRange,
+    );
+  }
+  const timeRange =
+    options.timeRange === undefined
+      ? DEFAULT_LOAD_OPTIONS.timeRange
+      : checkTimeRange(where, 'options.timeRange', options.timeRange);
   const columns =
     options.columns === undefined
       ? null
@@ -76,6 +104,8 @@ export function resolveOptions(where: string, format: DataFormat, options: LoadO
     maxRejectedSamples,
     columns: columns as ReadonlyMap<string, EventField> | null,
     typeMap: typeMap as ReadonlyMap<string, EventType> | null,
+    type,
+    timeRange,
     ids: {
       sessions: ids.sessions,
       orders: ids.orders,

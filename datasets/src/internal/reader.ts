@@ -12,6 +12,18 @@ import type { Tally } from './tally.js';
 const CHUNK_BYTES = 1 << 20;
 /** A line longer than this is not a text data file (or has lost its line breaks). */
 const MAX_LINE_CHARS = 64 << 20;
+/**
+ * A NUL byte in the first line of a file, looked for within this many bytes, marks the file as
+ * binary: the first line of a text data file never holds one, while executables, archives and
+ * UTF-16 text hold one within their first bytes (git looks for a NUL in the first 8 KiB; only the
+ * first line here, so that a NUL in a later line stays an ordinary bad line, counted).
+ */
+export const SNIFF_BYTES = 8192;
+/**
+ * A file whose first this many data lines were all rejected (none accepted or skipped) is not a
+ * file of the format asked for; a shorter file, when none of its lines was.
+ */
+export const FOREIGN_LINES = 1000;
 
 /** A file resolved and checked before reading. */
 export interface InputFile {
@@ -20,16 +32,30 @@ export interface InputFile {
 }
 
 /**
- * Resolves `path` to a readable regular file. A directory is accepted when `defaultFile` names
- * the file to read inside it. FILE_NOT_FOUND otherwise.
+ * Resolves `path` to a readable regular file. A directory is accepted when it holds one of
+ * `defaultFiles` (the first found is read). FILE_NOT_FOUND otherwise.
  */
-export async function resolveInputFile(where: string, path: string, defaultFile?: string): Promise<InputFile> {
+export async function resolveInputFile(
+  where: string,
+  path: string,
+  defaultFiles: readonly string[] = [],
+): Promise<InputFile> {
   let info = await statOrNull(path);
   let resolved = path;
-  if (info?.isDirectory() && defaultFile !== undefined) {
-    resolved = join(path, defaultFile);
-    info = await statOrNull(resolved);
+  if (info?.isDirectory() && defaultFiles.length > 0) {
+    const dir = path;
+    resolved = join(dir, defaultFiles[0] as string);
+    info = null;
+    for (const name of defaultFiles) {
+      const candidate = await statOrNull(join(dir, name));
+      if (candidate !== null) {
+        resolved = join(dir, name);
+        info = candidate;
+        break;
+      }
+    }
   }
+  const defaultFile = defaultFiles.join(' or ');
   if (info === null) {
     throw new EncoreError(ErrorCode.FILE_NOT_FOUND, `${where}: no such file ${resolved}, expected a readable file`, {
       value: resolved,
@@ -90,6 +116,8 @@ export interface LineHandler {
 /** How to read one file. */
 export interface ReadSpec {
   readonly where: string;
+  /** What the file should be, with its article, for messages: `a Taobao UserBehavior.csv file`. */
+  readonly what: string;
   readonly file: InputFile;
   readonly encoding: 'utf8' | 'latin1';
   readonly signal: AbortSignal | null;
@@ -102,8 +130,17 @@ export interface ReadSpec {
  * a caller can hand on what the chunk produced.
  *
  * Lines end at LF; a CR before the LF is dropped (CRLF files); the last line needs no newline; a
- * UTF-8 byte order mark is dropped. Blank (empty or whitespace-only) lines are not data but keep
- * their line number. Invalid UTF-8 decodes to U+FFFD.
+ * UTF-8 byte order mark at the start of the file is dropped. Blank (empty or whitespace-only) lines
+ * are not data but keep their line number. Invalid UTF-8 decodes to U+FFFD.
+ *
+ * Byte order marks anywhere else are stripped from their line before it is handed on, and the line
+ * counted as a `byteOrderMark` warning (strict mode: PARSE_ERROR): they would otherwise join a
+ * field (`\ufeffC536379` is no cancellation).
+ *
+ * A file that is plainly not what `spec.what` says is one PARSE_ERROR, whatever the format: gzip
+ * data in a file not named `.gz`, a NUL byte in its first line (binary, or UTF-16 text; looked for
+ * within the first SNIFF_BYTES bytes), or no line accepted or skipped among its first FOREIGN_LINES
+ * data lines (or all of them, in a shorter file).
  */
 export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Tally): AsyncGenerator<void, void> {
   const { file, signal, onProgress } = spec;
@@ -113,10 +150,12 @@ export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Ta
     ? pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {})
     : raw;
   const decoder = spec.encoding === 'utf8' ? new StringDecoder('utf8') : null;
+  const mark = spec.encoding === 'utf8' ? '\ufeff' : '\u00ef\u00bb\u00bf';
   let headerPending = handler.header !== undefined;
   let lineNo = 0;
   let carry = '';
   let first = true;
+  let sniffed = 0;
 
   const dispatch = (text: string, start: number, end: number): void => {
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
@@ -129,11 +168,39 @@ export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Ta
     tally.lines++;
     if (handler.lineIn !== undefined) handler.lineIn(text, start, end, lineNo);
     else handler.line(text.slice(start, end), lineNo);
+    if (tally.lines === FOREIGN_LINES && tally.accepted + tally.skipped === 0) throw foreignFile(spec, tally);
+  };
+
+  /** A line holding byte order marks: stripped and counted, then handed on like any other. */
+  const dispatchRepaired = (line: string): void => {
+    const parts = line.split(mark);
+    const marks = parts.length - 1;
+    tally.warn(
+      lineNo,
+      'byteOrderMark',
+      `stripped ${marks === 1 ? '1 byte order mark' : `${marks} byte order marks`} (U+FEFF) inside the line, expected one only at the start of the file`,
+    );
+    const repaired = parts.join('');
+    dispatch(repaired, 0, repaired.length);
+  };
+
+  /** `text[start, end)` as one line, repaired when it holds a mark (`mark` < 0: it does not). */
+  const dispatchLine = (text: string, start: number, end: number, markAt: number): void => {
+    if (markAt >= start && markAt < end) dispatchRepaired(text.slice(start, end));
+    else dispatch(text, start, end);
   };
 
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       signal?.throwIfAborted();
+      if (sniffed >= 0) {
+        if (sniffed === 0 && chunk[0] === 0x1f && chunk[1] === 0x8b) throw binaryFile(spec, 0, true);
+        const lf = chunk.indexOf(10);
+        const head = chunk.subarray(0, Math.min(lf < 0 ? chunk.length : lf, SNIFF_BYTES - sniffed));
+        const nul = head.indexOf(0);
+        if (nul >= 0) throw binaryFile(spec, sniffed + nul, false);
+        sniffed = lf >= 0 || sniffed + chunk.length >= SNIFF_BYTES ? -1 : sniffed + chunk.length;
+      }
       let text = decoder === null ? chunk.toString('latin1') : decoder.write(chunk);
       if (first && text.length > 0) {
         first = false;
@@ -149,15 +216,18 @@ export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Ta
         } else {
           const joined = carry + text.slice(0, nl);
           lineNo++;
-          dispatch(joined, 0, joined.length);
+          dispatchLine(joined, 0, joined.length, joined.indexOf(mark));
           start = nl + 1;
         }
       }
+      // The next mark at or after `start`, found once per chunk and then once per line holding one.
+      let markAt = text.indexOf(mark, start);
       for (;;) {
         const nl = text.indexOf('\n', start);
         if (nl < 0) break;
         lineNo++;
-        dispatch(text, start, nl);
+        dispatchLine(text, start, nl, markAt);
+        if (markAt >= 0 && markAt < nl) markAt = text.indexOf(mark, nl + 1);
         start = nl + 1;
       }
       carry = start === 0 ? text : text.slice(start);
@@ -175,8 +245,9 @@ export async function* readLines(spec: ReadSpec, handler: LineHandler, tally: Ta
     if (first) carry = dropByteOrderMark(carry, spec.encoding);
     if (carry.length > 0) {
       lineNo++;
-      dispatch(carry, 0, carry.length);
+      dispatchLine(carry, 0, carry.length, carry.indexOf(mark));
     }
+    if (tally.lines > 0 && tally.accepted + tally.skipped === 0) throw foreignFile(spec, tally);
     yield;
   } catch (error) {
     throw streamError(spec, error);
@@ -197,6 +268,32 @@ function isBlank(text: string, start: number, end: number): boolean {
 function dropByteOrderMark(text: string, encoding: 'utf8' | 'latin1'): string {
   if (encoding === 'utf8') return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   return text.startsWith('\u00ef\u00bb\u00bf') ? text.slice(3) : text;
+}
+
+/** The PARSE_ERROR of gzip data (no valid text starts with 1f 8b) or a NUL byte in the first line. */
+function binaryFile(spec: ReadSpec, byte: number, gzip: boolean): EncoreError {
+  const { where, what, file } = spec;
+  const reason = gzip
+    ? `it is gzip-compressed: name it .gz (or gunzip it)`
+    : `it holds a NUL byte at byte ${byte}, so it is binary or UTF-16, expected UTF-8 text`;
+  return new EncoreError(ErrorCode.PARSE_ERROR, `${where}: ${file.path} is not ${what}: ${reason}`, {
+    path: file.path,
+    byte,
+    reason,
+  });
+}
+
+/** The PARSE_ERROR of a file none of whose first lines parsed (`tally.firstRejection` is set). */
+function foreignFile(spec: ReadSpec, tally: Tally): EncoreError {
+  const { where, what, file } = spec;
+  const first = tally.firstRejection ?? { line: 0, reason: 'no line parsed' };
+  const reason = `0 of ${tally.lines} lines parsed; first problem on line ${first.line}: ${first.reason}`;
+  return new EncoreError(ErrorCode.PARSE_ERROR, `${where}: ${file.path} is not ${what}: ${reason}`, {
+    path: file.path,
+    line: first.line,
+    lines: tally.lines,
+    reason,
+  });
 }
 
 /** Maps I/O and zlib failures to EncoreErrors; our own errors and abort reasons pass through. */
@@ -238,7 +335,10 @@ export async function detectEncoding(file: InputFile): Promise<'utf8' | 'latin1'
     return 'utf8';
   } catch (error) {
     if (error instanceof TypeError) return 'latin1';
-    throw streamError({ where: 'datasets', file, encoding: 'utf8', signal: null, onProgress: null }, error);
+    throw streamError(
+      { where: 'datasets', what: 'a file', file, encoding: 'utf8', signal: null, onProgress: null },
+      error,
+    );
   } finally {
     raw.destroy();
     stream.destroy();

@@ -3,8 +3,8 @@ import type { CatalogFileReport, LoadReport, RejectedSample } from '../report.js
 
 /**
  * Counts what happens to each data line of one file. Parsers call exactly one of `accept`,
- * `skip` or `reject` per line; the reader counts `lines`. In strict mode `reject` throws the
- * PARSE_ERROR instead of counting.
+ * `skip` or `reject` per line; the reader counts `lines`. `warn` counts a repair (a line kept after
+ * a fix) besides. In strict mode `reject` and `warn` throw the PARSE_ERROR instead of counting.
  */
 export class Tally {
   lines = 0;
@@ -20,12 +20,16 @@ export class Tally {
   readonly #samples: RejectedSample[] = [];
   readonly #skippedReasons = new Map<string, number>();
   readonly #counts = new Map<string, number>();
+  readonly #warnings = new Map<string, number>();
+  readonly #warningSamples: RejectedSample[] = [];
+  /** The first rejection, kept whatever maxRejectedSamples says (for the not-this-format error). */
+  firstRejection: RejectedSample | null = null;
 
   constructor(
     where: string,
     path: string,
     options: { strict: boolean; maxRejectedSamples: number },
-    keys: { counts?: readonly string[]; skipped?: readonly string[] } = {},
+    keys: { counts?: readonly string[]; skipped?: readonly string[]; warnings?: readonly string[] } = {},
   ) {
     this.#where = where;
     this.#path = path;
@@ -33,6 +37,8 @@ export class Tally {
     this.#maxSamples = options.maxRejectedSamples;
     for (const key of keys.counts ?? []) this.#counts.set(key, 0);
     for (const key of keys.skipped ?? []) this.#skippedReasons.set(key, 0);
+    this.#warnings.set('byteOrderMark', 0);
+    for (const key of keys.warnings ?? []) this.#warnings.set(key, 0);
   }
 
   accept(): void {
@@ -49,7 +55,18 @@ export class Tally {
   reject(line: number, reason: string): void {
     if (this.#strict) throw parseError(this.#where, this.#path, line, reason);
     this.rejected++;
+    if (this.firstRejection === null) this.firstRejection = { line, reason };
     if (this.#samples.length < this.#maxSamples) this.#samples.push({ line, reason });
+  }
+
+  /**
+   * Counts a repaired line under the fixed warning `key` (strict mode: throws PARSE_ERROR naming
+   * the line instead). Call at most once per line and key.
+   */
+  warn(line: number, key: string, reason: string): void {
+    if (this.#strict) throw parseError(this.#where, this.#path, line, reason);
+    this.#warnings.set(key, (this.#warnings.get(key) ?? 0) + 1);
+    if (this.#warningSamples.length < this.#maxSamples) this.#warningSamples.push({ line, reason });
   }
 
   /** Adds `by` to the fixed tally `key`. */
@@ -75,6 +92,8 @@ export class Tally {
       skipped: this.skipped,
       skippedReasons: Object.fromEntries(this.#skippedReasons),
       rejectedSamples: [...this.#samples],
+      warnings: Object.fromEntries(this.#warnings),
+      warningSamples: [...this.#warningSamples],
       counts,
     };
     return catalogFile === undefined ? report : { ...report, catalogFile };
@@ -88,6 +107,8 @@ export class Tally {
       accepted: this.accepted,
       rejected: this.rejected,
       rejectedSamples: [...this.#samples],
+      warnings: Object.fromEntries(this.#warnings),
+      warningSamples: [...this.#warningSamples],
     };
   }
 }

@@ -1,10 +1,11 @@
 import { checkInteger, checkOptions, invalidArgument } from '@encore/core';
 import type { Redis as RedisClient } from 'ioredis';
+import { checkKeyPrefix } from './keyspace.js';
 import { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS, type RedisCache } from './redis-cache.js';
 
 /** Options of {@link connectRedisCache}. */
 export interface ConnectRedisCacheOptions {
-  /** Put before every key (default 'encore:'). */
+  /** Put before every key (default 'encore:'); no `#` (see RedisCacheOptions.prefix). */
   readonly prefix: string;
   /** Give up the first connection after this long (default 1,000 ms). */
   readonly connectTimeoutMs: number;
@@ -21,8 +22,10 @@ export const DEFAULT_CONNECT_REDIS_CACHE_OPTIONS: Readonly<ConnectRedisCacheOpti
  * decide, not a growing queue), one retry per request, and reconnection in the background with
  * backoff up to 2 s, for as long as the store is open. Closing the store quits the client.
  *
- * Resolves even when Redis cannot be reached (the store's calls then reject with IO_ERROR until it
- * can); `connected` says whether the first connection succeeded, `error` why not.
+ * Resolves even when Redis cannot be reached (the store's calls then reject with IO_ERROR,
+ * `details.reason` 'unreachable', naming the connection's error, until it can); `connected` says
+ * whether the first connection succeeded, `error` why not (`connect ECONNREFUSED 127.0.0.1:6379`);
+ * later, `store.status` and `store.lastError` say the same.
  * Rejects with INVALID_ARGUMENT for a URL that is not redis:// or rediss://, or bad options.
  *
  * @example
@@ -43,6 +46,7 @@ export async function connectRedisCache(
     o.connectTimeoutMs ?? DEFAULT_CONNECT_REDIS_CACHE_OPTIONS.connectTimeoutMs,
     1,
   );
+  const prefix = checkKeyPrefix(where, o.prefix ?? DEFAULT_CONNECT_REDIS_CACHE_OPTIONS.prefix);
   // Loaded on first use, not with the package: ioredis' RESP decoder subclasses String, which puts
   // String.prototype.charCodeAt on a slow path for the whole process (IdMap hashing, CSV loading
   // and msgpackr run 2-3x slower). A process that never connects to Redis does not pay for it.
@@ -54,18 +58,20 @@ export async function connectRedisCache(
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt: number) => Math.min(2000, 50 * 2 ** Math.min(attempt, 6)),
   });
-  // Connection errors surface through the failing commands; without a listener ioredis would log them.
+  // Connection errors surface through the failing commands, which name the last one (the store
+  // listens for it: RedisCache.lastError); without a listener ioredis would also log them.
   client.on('error', () => undefined);
   const store = createRedisCache({
     client,
-    prefix: (o.prefix as string | undefined) ?? DEFAULT_CONNECT_REDIS_CACHE_OPTIONS.prefix,
+    prefix,
     closeClient: true,
   });
   try {
     await client.connect();
     return { store, connected: true, error: null };
   } catch (error) {
-    return { store, connected: false, error: (error as Error).message };
+    // ioredis rejects with "Connection is closed."; the error that says why went to its 'error' event.
+    return { store, connected: false, error: (store.lastError ?? (error as Error)).message };
   }
 }
 

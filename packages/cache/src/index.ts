@@ -19,7 +19,9 @@ export {
   type CacheKeys,
   type CacheKind,
   cacheKeys,
+  checkKeyPrefix,
   escapeKeyPart,
+  KEY_START,
   type ListId,
 } from './keyspace.js';
 export {
@@ -52,5 +54,18 @@ export {
   type ReadPlanSpec,
   type ReadRequest,
 } from './reader.js';
-export { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS, RedisCache, type RedisCacheOptions } from './redis-cache.js';
-export type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+export {
+  createRedisCache,
+  DEFAULT_REDIS_CACHE_OPTIONS,
+  QUIT_TIMEOUT_MS,
+  RedisCache,
+  type RedisCacheOptions,
+} from './redis-cache.js';
+export type {
+  CacheCondition,
+  CacheReceiver,
+  CacheSetOptions,
+  CacheStore,
+  CacheStoreStatus,
+  CacheWrite,
+} from './store.js';

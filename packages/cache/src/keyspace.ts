@@ -6,19 +6,37 @@ import { checkInteger, checkOneOf, invalidArgument } from '@encore/core';
  * One namespace per shop. Under it, one pointer names the current version; each version's values
  * live under their own prefix, so a version is written, switched to, expired or swept as a whole:
  *
- *   {ns}:current                        the pointer: the current version, ASCII decimal ("7")
- *   {ns}:state                          publish bookkeeping (JSON: last version, pending, retiring)
- *   {ns}:lock                           the publish lock: the writer's token, with a lease (TTL)
- *   {ns}:v{N}:rec:{customer}            recommendations for a customer
- *   {ns}:v{N}:tog:{item}                items bought / viewed together with an item
- *   {ns}:v{N}:list:{name}[:{category}]  a curated list (best sellers, trending, …)
- *   {ns}:v{N}:model:{name}              model metadata
+ *   #{ns}:current                        the pointer: the current version, ASCII decimal ("7")
+ *   #{ns}:state                          publish bookkeeping (JSON: last version, pending, retiring)
+ *   #{ns}:lock                           the publish lock: the writer's token, with a lease (TTL)
+ *   #{ns}:v{N}:rec:{customer}            recommendations for a customer
+ *   #{ns}:v{N}:tog:{item}                items bought / viewed together with an item
+ *   #{ns}:v{N}:list:{name}[:{category}]  a curated list (best sellers, trending, …)
+ *   #{ns}:v{N}:model:{name}              model metadata
  *
  * The namespace and every id are escaped by {@link escapeKeyPart}: `%`, `:` (the separator),
  * `{` `}` (Redis Cluster hash tags), `* ? [ ] \` (SCAN patterns), control characters and lone
  * UTF-16 surrogates (which UTF-8 would turn into U+FFFD, so two ids would share a key) become
  * `%XX` / `%uXXXX`. The escaping is reversible, so distinct ids give distinct keys, and no id
  * contains a `:`, so none reaches into another part of the key.
+ *
+ * A store may put a prefix before every key, so that several apps share one Redis (RedisCache's
+ * `prefix`, default 'encore:': `encore:#shop-1:v3:rec:cust-42`). The `#` that begins every key
+ * marks where the prefix ends, and no prefix may hold one ({@link checkKeyPrefix}; createRedisCache
+ * refuses such a prefix). So the first `#` of a key ends its prefix and the rest is parsed as
+ * above: no two (prefix, namespace, version, kind, id) share a key, and no app's version prefix
+ * (`encore:#shop-1:v3:`, which publishing expires when it retires the version and deletes when it
+ * sweeps or aborts it) begins a key of another app, even an app whose prefix begins with this
+ * one's whole path: app A (prefix `encore:`, namespace `rel`) retires `encore:#rel:v2:`, app B
+ * (prefix `encore:rel:v2:`, namespace `shop`) keeps `encore:rel:v2:#shop:current`.
+ *
+ * Key format: this one (the `#`) since the keyspace was made unambiguous across prefixes. Keys
+ * written before it (`encore:shop-1:current`, `encore:shop-1:v3:rec:…`) are not read: until the
+ * first publish with this code, readers find no pointer and miss ('unpublished'), never misread
+ * an old value; that publish writes version 1 of the new format (its own pointer and bookkeeping)
+ * and leaves the old keys alone. Old servers go on reading the old version until they are
+ * upgraded. Delete the old keys once none is left (`redis-cli --scan --pattern 'encore:shop-1:*'`
+ * lists them; check that no other app's prefix begins with `encore:shop-1:`).
  */
 
 /** What a namespace holds, one value per id. */
@@ -62,8 +80,46 @@ const KIND_TAGS: Readonly<Record<CacheKind, string>> = Object.freeze({
   model: 'model',
 });
 
+/**
+ * The first character of every key of the keyspace, which no store prefix may contain: it marks
+ * where a store's prefix ends (see the module comment).
+ */
+export const KEY_START = '#';
+
 /** Largest version number: versions are counted up once per publish and must stay exact. */
 export const MAX_VERSION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Checks a store's key prefix (RedisCache's `prefix`) and returns it: any string without
+ * {@link KEY_START} (`#`) and without lone UTF-16 surrogates (UTF-8 turns each into U+FFFD, so
+ * 'a\ud800' and 'a\ufffd' would be one prefix); '' is one. With such prefixes, the keys of two
+ * apps never collide and neither app's version prefixes begin a key of the other (module comment).
+ * Throws INVALID_ARGUMENT otherwise.
+ *
+ * @example
+ * checkKeyPrefix('cache/createRedisCache', 'encore:rel:v2:'); // 'encore:rel:v2:'
+ * checkKeyPrefix('cache/createRedisCache', 'encore:#rel:'); // throws INVALID_ARGUMENT
+ */
+export function checkKeyPrefix(where: string, prefix: unknown): string {
+  if (typeof prefix !== 'string') throw invalidArgument(where, 'prefix must be a string', prefix);
+  if (prefix.includes(KEY_START)) {
+    throw invalidArgument(
+      where,
+      `prefix must not contain '${KEY_START}': it marks where a prefix ends and Encore's keys begin, which keeps apps that share a Redis apart`,
+      prefix,
+    );
+  }
+  if (LONE_SURROGATE.test(prefix)) {
+    throw invalidArgument(
+      where,
+      'prefix must not contain a lone UTF-16 surrogate (UTF-8 would make it U+FFFD)',
+      prefix,
+    );
+  }
+  return prefix;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * The keys of `namespace` (a shop). Pure: no store is touched.
@@ -73,17 +129,17 @@ export const MAX_VERSION = Number.MAX_SAFE_INTEGER;
  *
  * @example
  * const keys = cacheKeys('shop-1');
- * keys.current; // 'shop-1:current'
- * keys.value(3, 'recommendations', 'cust:42'); // 'shop-1:v3:rec:cust%3A42'
+ * keys.current; // '#shop-1:current'
+ * keys.value(3, 'recommendations', 'cust:42'); // '#shop-1:v3:rec:cust%3A42'
  */
 export function cacheKeys(namespace: string): CacheKeys {
   const where = 'cache/cacheKeys';
   if (typeof namespace !== 'string' || namespace === '') {
     throw invalidArgument(where, 'namespace must be a non-empty string', namespace);
   }
-  const ns = escapeKeyPart(namespace);
+  const ns = KEY_START + escapeKeyPart(namespace);
   const versionPrefix = (version: number): string => `${ns}:v${checkInteger(where, 'version', version, 1)}:`;
-  // The prefixes of each kind's values in the version read last (`shop-1:v3:rec:`): a server reads
+  // The prefixes of each kind's values in the version read last (`#shop-1:v3:rec:`): a server reads
   // one version for a while, and a value's key is then this string and the id, nothing more built.
   let prefixedVersion = 0;
   let kindPrefixes: Record<CacheKind, string> | null = null;

@@ -11,7 +11,14 @@ import {
   checkWrites,
   closedError,
 } from './internal/store-checks.js';
-import type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+import type {
+  CacheCondition,
+  CacheReceiver,
+  CacheSetOptions,
+  CacheStore,
+  CacheStoreStatus,
+  CacheWrite,
+} from './store.js';
 
 /** Options of {@link createMemoryCache}. */
 export interface MemoryCacheOptions {
@@ -177,6 +184,16 @@ export class MemoryCache implements CacheStore {
       }
     }
     return expiring;
+  }
+
+  /** 'ready', or 'closed' once closed: memory is never unreachable. */
+  get status(): CacheStoreStatus {
+    return this.#closed ? 'closed' : 'ready';
+  }
+
+  /** Always null: memory has no connection to lose. */
+  get lastError(): Error | null {
+    return null;
   }
 
   /** Drops everything; later calls reject with IO_ERROR. */

@@ -23,7 +23,7 @@ import type { CacheReceiver, CacheStore } from './store.js';
 type Mode = 'fail' | 'hang' | 'throw' | 'defer';
 
 /**
- * A MemoryCache behind a wrapper that records every call (`'getTo shop:v1:rec:c1'`) and, for keys
+ * A MemoryCache behind a wrapper that records every call (`'getTo #shop:v1:rec:c1'`) and, for keys
  * containing a part named in `modes` (else for every key while `mode` is set), fails, hangs,
  * throws instead of rejecting, or holds the answer until `release()`. With `getTo` (as MemoryCache
  * and RedisCache have it), the reader reads through it; without, through `get`.
@@ -229,7 +229,7 @@ describe('CacheReader', () => {
     expect(reader.version).toBeUndefined();
     calls.length = 0;
     expect(await reader.read(plans.recommend, 'c1', 2, {})).toEqual({ source: 'cache', version, items: ['a', 'b'] });
-    expect(calls).toEqual(['get shop:current', `${call} shop:v1:rec:c1`]); // the pointer first, once
+    expect(calls).toEqual(['get #shop:current', `${call} #shop:v1:rec:c1`]); // the pointer first, once
     expect(reader.version).toBe(version);
     calls.length = 0;
     expect(await reader.read(plans.together, 'i1', 5, {})).toMatchObject({ items: ['a', 'b', 'c'] });
@@ -237,7 +237,7 @@ describe('CacheReader', () => {
     expect(await reader.read(plans.whole, 'c2', 1, { tag: 'options reach hit' })).toMatchObject({
       items: ['a', 'options reach hit'],
     });
-    expect(calls).toEqual([`${call} shop:v1:tog:i1`, `${call} shop:v1:list:top:shoes`, `${call} shop:v1:rec:c2`]);
+    expect(calls).toEqual([`${call} #shop:v1:tog:i1`, `${call} #shop:v1:list:top:shoes`, `${call} #shop:v1:rec:c2`]);
     expect(plans.miss).not.toHaveBeenCalled();
   });
 
@@ -573,7 +573,7 @@ describe('CacheReader', () => {
     reader.switched(1);
     await reader.writeBack('recommendations', 'c9', computed);
     await reader.writeBack('list', { name: 'top', category: 'hats' }, computed);
-    expect(calls.filter((c) => c.startsWith('set'))).toEqual(['set shop:v1:rec:c9', 'set shop:v1:list:top:hats']);
+    expect(calls.filter((c) => c.startsWith('set'))).toEqual(['set #shop:v1:rec:c9', 'set #shop:v1:list:top:hats']);
     const bytes = await inner.get(cacheKeys('shop').value(1, 'recommendations', 'c9'));
     const back = bytes === null ? null : decodeCacheValue('recommendations', bytes);
     expect(back?.ok && back.value.because).toEqual(computed.because);

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXPIRE_LUA, EXPIRE_SHA } from './internal/expire-script.js';
 import { TRANSACT_LUA, TRANSACT_SHA } from './internal/transact-script.js';
-import { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS } from './redis-cache.js';
+import { createRedisCache, DEFAULT_REDIS_CACHE_OPTIONS, QUIT_TIMEOUT_MS } from './redis-cache.js';
 
 // Option checks only: a lazy client never connects. Everything that talks to Redis is in the
 // contract suite (test/cache-contract.test.ts), on a real Redis.
@@ -41,6 +42,8 @@ describe('createRedisCache', () => {
       { client: lazyClient(), batchSize: 0 },
       { client: lazyClient(), scanCount: 1.5 },
       { client: lazyClient(), prefix: 7 },
+      { client: lazyClient(), prefix: 'encore:#shop:' }, // # marks where a prefix ends (keyspace.ts)
+      { client: lazyClient(), prefix: 'app\ud800:' },
       { client: lazyClient(), closeClient: 'yes' },
       { client: lazyClient(), coalesceReads: 1 },
       { client: lazyClient(), ttl: 5 },
@@ -210,5 +213,133 @@ describe('RedisCache over many SCAN pages', () => {
     const { client } = pagingClient(keys, (call) => call === 5);
     const store = createRedisCache({ client, prefix: 'p:', scanCount: 100 });
     await expect(store.expirePrefix('ns:', 1000)).rejects.toMatchObject({ code: 'IO_ERROR' });
+  });
+});
+
+/**
+ * A client in a given ioredis status whose commands fail with `failure`, emitting events as ioredis
+ * does; `quit` answers as told, `disconnect` is recorded.
+ */
+function stateClient(status: string, failure: Error, quit: () => Promise<string> = async () => 'OK') {
+  const disconnect = vi.fn();
+  const fail = async (): Promise<never> => {
+    throw failure;
+  };
+  const client = Object.assign(new EventEmitter(), {
+    options: { host: '127.0.0.1', port: 1 },
+    status,
+    getBuffer: fail,
+    mgetBuffer: fail,
+    evalsha: fail,
+    scanBuffer: fail,
+    unlink: fail,
+    quit,
+    disconnect,
+  });
+  return { client: client as unknown as Redis, emitter: client, disconnect };
+}
+
+const refused = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect' });
+
+describe('RedisCache without a connection', () => {
+  it("names the connection's last error, not ioredis' 'Connection is closed.', and says so in status and lastError", async () => {
+    const { client, emitter } = stateClient(
+      'reconnecting',
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+    );
+    const store = createRedisCache({ client, prefix: 'p:' });
+    // Before any attempt has failed it can only say that it is not connected.
+    await expect(store.get('k')).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringMatching(/^cache\/RedisCache\.get: Redis is not connected \(connection lost\)/),
+      details: { reason: 'unreachable', status: 'unreachable', connectionError: null },
+    });
+    const error = refused();
+    emitter.emit('error', error);
+    expect([store.status, store.lastError]).toEqual(['unreachable', error]);
+    for (const call of [() => store.get('k'), () => store.mget(['a', 'b']), () => store.expirePrefix('p', 5)]) {
+      const rejected = await call().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(rejected).toMatchObject({
+        code: 'IO_ERROR',
+        message: expect.stringMatching(
+          /: Redis is unreachable: connect ECONNREFUSED 127\.0\.0\.1:1 \(the command failed: Stream isn't writeable/,
+        ),
+        details: { reason: 'unreachable', connectionError: 'connect ECONNREFUSED 127.0.0.1:1' },
+      });
+      expect((rejected as Error).cause).toBe(error);
+    }
+    // Reconnected: ready, the error forgotten; a server's own error is the command's, as it was.
+    (emitter as unknown as { status: string }).status = 'ready';
+    emitter.emit('ready');
+    expect([store.status, store.lastError]).toEqual(['ready', null]);
+    // A server that goes away without an error still leaves a reason.
+    (emitter as unknown as { status: string }).status = 'reconnecting';
+    emitter.emit('close');
+    expect(store.lastError?.message).toBe('the connection to 127.0.0.1:1 closed');
+  });
+
+  it("a Redis reply error while connected stays the command's failure", async () => {
+    const reply = Object.assign(new Error("READONLY You can't write against a read only replica."), {
+      name: 'ReplyError',
+    });
+    const { client } = stateClient('ready', reply);
+    const store = createRedisCache({ client, prefix: 'p:' });
+    const rejected = (await store.get('k').catch((e: unknown) => e)) as Error & { details: unknown };
+    expect(rejected.message).toBe(
+      "cache/RedisCache.get: Redis command failed: READONLY You can't write against a read only replica.",
+    );
+    expect(rejected.details).toEqual({});
+    expect(rejected.cause).toBe(reply);
+  });
+
+  it('is connecting on a lazy client that has not connected, closed once closed', async () => {
+    const store = createRedisCache({ client: lazyClient() });
+    expect([store.status, store.lastError]).toEqual(['connecting', null]);
+    await store.close();
+    expect(store.status).toBe('closed');
+  });
+
+  it('close() resolves when QUIT fails or is never answered, dropping the connection; one promise for every call', async () => {
+    const failing = stateClient('ready', new Error('x'), async () => {
+      throw new Error('Connection is closed.');
+    });
+    const store = createRedisCache({ client: failing.client, closeClient: true });
+    const closing = store.close();
+    expect(store.close()).toBe(closing);
+    await expect(closing).resolves.toBeUndefined();
+    expect(failing.disconnect).toHaveBeenCalledTimes(1);
+
+    vi.useFakeTimers();
+    try {
+      const hanging = stateClient('ready', new Error('x'), () => new Promise<string>(() => undefined));
+      const stuck = createRedisCache({ client: hanging.client, closeClient: true });
+      let closed = false;
+      const done = stuck.close().then(() => {
+        closed = true;
+      });
+      await vi.advanceTimersByTimeAsync(QUIT_TIMEOUT_MS - 1);
+      expect([closed, hanging.disconnect.mock.calls.length]).toEqual([false, 0]);
+      await vi.advanceTimersByTimeAsync(1);
+      await done;
+      expect(hanging.disconnect).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // Not connected: no QUIT, the connection dropped at once; answered: no drop.
+    const down = stateClient('reconnecting', new Error('x'));
+    await createRedisCache({ client: down.client, closeClient: true }).close();
+    expect(down.disconnect).toHaveBeenCalledTimes(1);
+    const up = stateClient('ready', new Error('x'));
+    await createRedisCache({ client: up.client, closeClient: true }).close();
+    expect(up.disconnect).not.toHaveBeenCalled();
+    // The caller's client stays open unless closeClient.
+    const kept = stateClient('ready', new Error('x'));
+    await createRedisCache({ client: kept.client }).close();
+    expect(kept.disconnect).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,6 @@
 import { checkInteger, checkOptions, EncoreError, ErrorCode, invalidArgument } from '@encore/core';
 import type { Redis } from 'ioredis';
+import { type ConnectionWatch, watchConnection } from './internal/connection-watch.js';
 import { EXPIRE_LUA, EXPIRE_SHA } from './internal/expire-script.js';
 import {
   checkBytes,
@@ -14,19 +15,36 @@ import {
   closedError,
 } from './internal/store-checks.js';
 import { TRANSACT_LUA, TRANSACT_SHA } from './internal/transact-script.js';
-import type { CacheCondition, CacheReceiver, CacheSetOptions, CacheStore, CacheWrite } from './store.js';
+import { checkKeyPrefix } from './keyspace.js';
+import type {
+  CacheCondition,
+  CacheReceiver,
+  CacheSetOptions,
+  CacheStore,
+  CacheStoreStatus,
+  CacheWrite,
+} from './store.js';
 
 /** Options of {@link createRedisCache}. */
 export interface RedisCacheOptions {
   /** A connected (or connecting) ioredis client, made by the caller; the store never reads env or globals. */
   readonly client: Redis;
-  /** Put before every key this store touches, so several apps or test runs share one Redis (default 'encore:'). */
+  /**
+   * Put before every key this store touches, so several apps or test runs share one Redis
+   * (default 'encore:'). Any string without `#` (which marks where the prefix ends: see
+   * keyspace.ts) or a lone UTF-16 surrogate; one app's prefix may begin with another's
+   * (`encore:` and `encore:rel:v2:`) without either touching the other's keys.
+   */
   readonly prefix: string;
   /** Keys per MGET / UNLINK / PEXPIRE round of a bulk operation (default 1000). */
   readonly batchSize: number;
   /** COUNT hint of each SCAN step of deletePrefix / expirePrefix (default 1000). */
   readonly scanCount: number;
-  /** Whether `close()` also quits the client (default false: the caller made it, the caller closes it). */
+  /**
+   * Whether `close()` also closes the client (default false: the caller made it, the caller
+   * closes it): QUIT when connected, the connection dropped when not (or when the QUIT is not
+   * answered within a second).
+   */
   readonly closeClient: boolean;
   /**
    * Whether `get`s issued in the same tick go out together as one MGET (default true): under
@@ -55,11 +73,20 @@ export const DEFAULT_REDIS_CACHE_OPTIONS: Readonly<Omit<RedisCacheOptions, 'clie
  * `transact` is one Lua script (EVALSHA, loaded on first use); `deletePrefix` and `expirePrefix`
  * SCAN the prefix and UNLINK / PEXPIRE each page in one pipeline. Redis errors reject with IO_ERROR
  * (the Redis error as `cause`).
+ *
+ * While Redis cannot be reached, calls reject with IO_ERROR `details.reason` 'unreachable', whose
+ * message names the connection's own error (`Redis is unreachable: connect ECONNREFUSED
+ * 127.0.0.1:6379`), not ioredis' "Connection is closed." (which stays in the message), and whose
+ * `cause` is that connection error; `status` and `lastError` say the same without a call. To
+ * know them the store listens to the client's 'error', 'ready' and 'close' events (once per
+ * client, for its life), so ioredis no longer prints connection errors as unhandled.
  */
 export class RedisCache implements CacheStore {
   readonly #client: Redis;
   readonly #options: Readonly<Omit<RedisCacheOptions, 'client'>>;
+  readonly #watch: ConnectionWatch;
   #closed = false;
+  #closing: Promise<void> | null = null;
   /** The keys of the reads of this tick (prefixed), and their receivers, index for index. */
   #queuedKeys: string[] = [];
   #queuedReads: CacheReceiver[] = [];
@@ -68,11 +95,41 @@ export class RedisCache implements CacheStore {
   constructor(client: Redis, options: Readonly<Omit<RedisCacheOptions, 'client'>>) {
     this.#client = client;
     this.#options = options;
+    this.#watch = watchConnection(client);
   }
 
   /** The prefix put before every key. */
   get prefix(): string {
     return this.#options.prefix;
+  }
+
+  /**
+   * Whether Redis can be reached now: 'ready' (connected); 'connecting' (not connected yet, and
+   * no attempt has failed); 'unreachable' (the connection is down or failed: {@link lastError}
+   * says why; calls reject with IO_ERROR `details.reason` 'unreachable' while it lasts, and the
+   * client reconnects if its retryStrategy says so); 'closed' (this store was closed).
+   *
+   * @example
+   * if (store.status === 'unreachable') log(`cache unreachable: ${store.lastError?.message}`);
+   */
+  get status(): CacheStoreStatus {
+    if (this.#closed) return 'closed';
+    const status = this.#client.status;
+    if (status === 'ready') return 'ready';
+    if (status === 'wait' || ((status === 'connecting' || status === 'connect') && this.#watch.lastError === null)) {
+      return 'connecting';
+    }
+    return 'unreachable';
+  }
+
+  /**
+   * The last connection error the client reported since it was last ready (`connect ECONNREFUSED
+   * 127.0.0.1:6379`, `connect ETIMEDOUT`, `WRONGPASS …`, or "the connection to … closed" when
+   * the server went away without one); null when it is ready, or no error was seen since this
+   * client's first store was made.
+   */
+  get lastError(): Error | null {
+    return this.#watch.lastError;
   }
 
   // Not async, and without #run: a cache hit is this one read, and each extra promise of a wrapper
@@ -86,7 +143,7 @@ export class RedisCache implements CacheStore {
     }
     if (!this.#options.coalesceReads) {
       return this.#client.getBuffer(k).catch((error: unknown) => {
-        throw ioError(GET, error);
+        throw this.#ioError(GET, error);
       });
     }
     // The promise's settlers are the receiver: one queue for get and getTo.
@@ -108,7 +165,7 @@ export class RedisCache implements CacheStore {
       return;
     }
     if (this.#options.coalesceReads) this.#queueRead(k, receiver);
-    else deliverOne(this.#client, k, receiver);
+    else this.#deliverOne(k, receiver);
   }
 
   /** A read's key, prefixed; throws as get rejects (a closed store, a bad key). */
@@ -136,15 +193,23 @@ export class RedisCache implements CacheStore {
     for (let from = 0; from < keys.length; from += size) {
       const to = Math.min(keys.length, from + size);
       if (to - from === 1) {
-        deliverOne(this.#client, keys[from] as string, reads[from] as CacheReceiver);
+        this.#deliverOne(keys[from] as string, reads[from] as CacheReceiver);
         continue;
       }
       this.#client.mgetBuffer(from === 0 && to === keys.length ? keys : keys.slice(from, to)).then(
         (values) => deliver(reads, from, to, values),
-        (error: unknown) => deliver(reads, from, to, null, error),
+        (error: unknown) => deliver(reads, from, to, null, () => this.#ioError(GET, error)),
       );
     }
   };
+
+  /** One GET, its outcome to `receiver`. */
+  #deliverOne(key: string, receiver: CacheReceiver): void {
+    this.#client.getBuffer(key).then(
+      (value) => receiver.resolve(value),
+      (error: unknown) => receiver.reject(this.#ioError(GET, error)),
+    );
+  }
 
   async mget(keys: readonly string[]): Promise<(Buffer | null)[]> {
     const where = 'cache/RedisCache.mget';
@@ -226,15 +291,44 @@ export class RedisCache implements CacheStore {
     });
   }
 
-  /** Stops using the client; quits it when made with `closeClient: true`. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Stops using the client; with `closeClient: true` also closes it: QUIT when connected (Redis
+   * answers what was sent before it), else, or when the QUIT cannot be sent or is not answered
+   * within {@link QUIT_TIMEOUT_MS}, the connection is dropped (`disconnect()`, which also stops
+   * reconnecting). Always resolves: closing releases, and a Redis that died or hangs is no reason
+   * to fail it. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#release();
+    return this.#closing;
+  }
+
+  async #release(): Promise<void> {
     this.#closed = true;
     this.#flushReads(); // reads issued before close go out before the client may quit
     if (!this.#options.closeClient) return;
-    // A client that is not connected (Redis down, reconnecting) cannot QUIT: stop it instead.
-    if (this.#client.status !== 'ready') this.#client.disconnect();
-    else await this.#run('cache/RedisCache.close', () => this.#client.quit());
+    const client = this.#client;
+    if (client.status === 'ready') {
+      // A QUIT that fails (Redis died an instant ago: "Connection is closed.") or hangs (a stopped
+      // server) is settled here; whatever it does later goes nowhere.
+      const quit = client.quit().then(
+        () => true,
+        () => false,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(resolve, QUIT_TIMEOUT_MS, false);
+        timer.unref();
+      });
+      const quitted = await Promise.race([quit, late]);
+      clearTimeout(timer);
+      if (quitted) return;
+    }
+    try {
+      client.disconnect();
+    } catch {
+      // Dropping a connection that is already gone: nothing left to release.
+    }
   }
 
   #open(where: string): void {
@@ -299,8 +393,33 @@ export class RedisCache implements CacheStore {
     try {
       return await command();
     } catch (error) {
-      throw ioError(where, error);
+      throw this.#ioError(where, error);
     }
+  }
+
+  /**
+   * A Redis failure as IO_ERROR (an EncoreError as it is). A command that failed because there is
+   * no connection says so and why: the last connection error (as `cause`), not ioredis' "Connection
+   * is closed.", which only says that there was none.
+   */
+  #ioError(where: string, error: unknown): EncoreError {
+    if (error instanceof EncoreError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!isConnectionFailure(error, this.#client.status)) {
+      return new EncoreError(ErrorCode.IO_ERROR, `${where}: Redis command failed: ${message}`, {}, { cause: error });
+    }
+    const status = this.status;
+    const connection = this.#watch.lastError ?? (hasSyscall(error) ? (error as Error) : null);
+    const why =
+      connection === null
+        ? `Redis is not connected (${status === 'connecting' ? 'still connecting' : 'connection lost'})`
+        : `Redis is unreachable: ${connection.message}`;
+    return new EncoreError(
+      ErrorCode.IO_ERROR,
+      `${where}: ${why}${connection === error ? '' : ` (the command failed: ${message})`}`,
+      { reason: 'unreachable', status, connectionError: connection?.message ?? null },
+      { cause: connection ?? error },
+    );
   }
 }
 
@@ -337,8 +456,7 @@ export function createRedisCache(options: Partial<RedisCacheOptions> & Pick<Redi
       client.options.keyPrefix,
     );
   }
-  const prefix = o.prefix ?? d.prefix;
-  if (typeof prefix !== 'string') throw invalidArgument(where, 'prefix must be a string', prefix);
+  const prefix = checkKeyPrefix(where, o.prefix ?? d.prefix);
   const closeClient = o.closeClient ?? d.closeClient;
   if (typeof closeClient !== 'boolean') throw invalidArgument(where, 'closeClient must be a boolean', closeClient);
   const coalesceReads = o.coalesceReads ?? d.coalesceReads;
@@ -364,31 +482,23 @@ function rejectWith(receiver: CacheReceiver, error: unknown): void {
   receiver.reject(error);
 }
 
-/** One GET, its outcome to `receiver`. */
-function deliverOne(client: Redis, key: string, receiver: CacheReceiver): void {
-  client.getBuffer(key).then(
-    (value) => receiver.resolve(value),
-    (error: unknown) => receiver.reject(ioError(GET, error)),
-  );
-}
-
 /**
- * An MGET's values (or its error, as IO_ERROR) to the receivers `reads[from, to)`, in order. A
- * receiver that throws (none should) does not keep the others waiting: every one is called, then
- * the first error is thrown.
+ * An MGET's values (or, when it failed, an IO_ERROR from `failure` for each) to the receivers
+ * `reads[from, to)`, in order. A receiver that throws (none should) does not keep the others
+ * waiting: every one is called, then the first error is thrown.
  */
 function deliver(
   reads: readonly CacheReceiver[],
   from: number,
   to: number,
   values: readonly (Buffer | null)[] | null,
-  error?: unknown,
+  failure?: () => EncoreError,
 ): void {
   let thrown: { readonly error: unknown } | null = null;
   for (let i = from; i < to; i++) {
     const read = reads[i] as CacheReceiver;
     try {
-      if (values === null) read.reject(ioError(GET, error));
+      if (values === null) read.reject((failure as () => EncoreError)());
       else read.resolve(values[i - from] ?? null);
     } catch (receiverError) {
       thrown ??= { error: receiverError };
@@ -400,11 +510,31 @@ function deliver(
 /** Pages of deletePrefix / expirePrefix being deleted or expired while the SCAN goes on. */
 const SCAN_PAGES_IN_FLIGHT = 4;
 
-/** A Redis failure as IO_ERROR (the Redis error as `cause`); an EncoreError as it is. */
-function ioError(where: string, error: unknown): EncoreError {
-  if (error instanceof EncoreError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new EncoreError(ErrorCode.IO_ERROR, `${where}: Redis command failed: ${message}`, {}, { cause: error });
+/** How long `close()` waits for Redis to answer its QUIT before it drops the connection, in ms. */
+export const QUIT_TIMEOUT_MS = 1000;
+
+/** ioredis' statuses of a client that has no connection to send on. */
+const DISCONNECTED = new Set(['wait', 'connecting', 'connect', 'reconnecting', 'close', 'end']);
+
+/**
+ * Whether a command failed for want of a connection (rather than with Redis' answer): ioredis'
+ * own errors for it, a socket error, or any non-reply error while the client is disconnected.
+ */
+function isConnectionFailure(error: unknown, status: string | undefined): boolean {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  return (
+    DISCONNECTED.has(status as string) ||
+    hasSyscall(error) ||
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message === 'Connection is closed.' ||
+    error.message === 'Command aborted due to connection close' ||
+    error.message.startsWith("Stream isn't writeable")
+  );
+}
+
+/** A socket's error (`connect ECONNREFUSED …`, `read ECONNRESET`): it names its system call. */
+function hasSyscall(error: unknown): boolean {
+  return typeof (error as { syscall?: unknown } | null)?.syscall === 'string';
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

@@ -39,9 +39,23 @@ export interface CacheStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Gives every key that starts with `prefix` (non-empty) a time to live of `ttlMs`; resolves to how many. */
   expirePrefix(prefix: string, ttlMs: number): Promise<number>;
-  /** Releases the store; every later call rejects with IO_ERROR. Idempotent. */
+  /** Releases the store; every later call rejects with IO_ERROR. Idempotent; always resolves. */
   close(): Promise<void>;
+  /**
+   * Optional: whether the store can be reached now, without a call (a caller that got IO_ERROR
+   * or a miss asks it to say why): 'ready'; 'connecting' (not connected yet, no attempt failed);
+   * 'unreachable' (`lastError` says why); 'closed'. MemoryCache: 'ready' until closed.
+   */
+  readonly status?: CacheStoreStatus;
+  /**
+   * Optional: why the store cannot be reached: the last connection error since it was last ready
+   * (RedisCache: `connect ECONNREFUSED 127.0.0.1:6379`, `connect ETIMEDOUT`, …), else null.
+   */
+  readonly lastError?: Error | null;
 }
+
+/** {@link CacheStore.status}. */
+export type CacheStoreStatus = 'ready' | 'connecting' | 'unreachable' | 'closed';
 
 /**
  * Where {@link CacheStore.getTo} delivers a read: the settlers of a promise (`{ resolve, reject }`)

@@ -44,7 +44,10 @@ export {
 export {
   buildCooccurrenceModel,
   type CooccurrenceModel,
+  CUSTOMERS_ALSO,
+  customersAlso,
   DEFAULT_RELATIONS,
+  emptyRelationReason,
   type RelationSpec,
   relationOf,
 } from './model.js';

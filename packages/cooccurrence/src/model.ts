@@ -55,6 +55,42 @@ export const DEFAULT_RELATIONS: readonly RelationSpec[] = Object.freeze([
   } as RelationSpec),
 ]);
 
+/** The name of {@link customersAlso}'s relation. */
+export const CUSTOMERS_ALSO = 'customers-also';
+
+/**
+ * "Customers who did this also did that": a co-occurrence over each customer's items of `types`
+ * (a customer is the basket), the relation the item-based recommender (`cooccurrence`) scores and
+ * the one a dataset without orders or sessions (ratings) has. Item pairs are counted once per
+ * customer, however far apart in time.
+ *
+ * @example
+ * buildCooccurrenceModel(log, { relations: [...DEFAULT_RELATIONS, customersAlso(['rate'])] });
+ */
+export function customersAlso(types: readonly EventType[]): RelationSpec {
+  return Object.freeze({ name: CUSTOMERS_ALSO, by: 'customer', types: Object.freeze([...types]) } as RelationSpec);
+}
+
+/**
+ * Why a relation of a model came out empty, in words for a report; undefined when it has edges.
+ *
+ * @example
+ * emptyRelationReason(relationOf(model, 'viewed-together'), spec); // 'no session baskets of view events: …'
+ */
+export function emptyRelationReason(relation: CooccurrenceRelation, spec: RelationSpec): string | undefined {
+  if (relation.neighbours.ids.length > 0) return undefined;
+  const by = spec.by ?? 'order';
+  const key = by === 'order' ? 'an orderId' : by === 'session' ? 'a sessionId' : '';
+  const baskets = (types: readonly EventType[]): string =>
+    `no ${by} baskets of ${types.join('/')} events in the data (events with an itemId${key === '' ? '' : ` and ${key}`})`;
+  const none = (counts: Int32Array): boolean => counts.every((c) => c === 0);
+  if (none(relation.rowCounts)) return `${relation.name} is empty: ${baskets(spec.types ?? ['purchase'])}`;
+  if (spec.targetTypes !== undefined && none(relation.colCounts)) {
+    return `${relation.name} is empty: ${baskets(spec.targetTypes)}`;
+  }
+  return `${relation.name} is empty: ${relation.baskets} ${by} baskets, but no item pair was seen together in ${relation.params.minSupport} or more of them (minSupport)`;
+}
+
 /**
  * Builds every relation of `relations` (default {@link DEFAULT_RELATIONS}) from one event log, in
  * the log's item index space. A relation whose events the log lacks (no sessions, no views) comes

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validateCatalogItem } from './catalog.js';
+import { MAX_TITLE_LENGTH, validateCatalogItem } from './catalog.js';
 import { ErrorCode } from './errors.js';
-import { assertEvent, parseTimestamp, validateEvent } from './events.js';
+import { assertEvent, checkTimestamp, DEFAULT_TIME_RANGE, parseTimestamp, validateEvent } from './events.js';
 
 const base = { type: 'purchase', userId: 'u1', itemId: 'i1', timestamp: 1_700_000_000_000 };
 
@@ -47,6 +47,43 @@ describe('validateEvent', () => {
     );
   });
 
+  it('rejects times outside [1970-01-01, 2100-01-01) unless options.timeRange says otherwise', () => {
+    const reason = 'timestamp must be within [1970-01-01T00:00:00.000Z, 2100-01-01T00:00:00.000Z)';
+    for (const timestamp of [1e300, '-1000', '0001-01-01T00:00:00Z', '0099-06-01T00:00:00Z', Date.UTC(2100, 0, 1)]) {
+      const r = validateEvent({ ...base, timestamp });
+      expect(r.ok, String(timestamp)).toBe(false);
+      if (!r.ok) expect(r.error.reason).toBe(reason);
+    }
+    expect(validateEvent({ ...base, timestamp: 0 }).ok).toBe(true);
+    expect(validateEvent({ ...base, timestamp: Date.UTC(2100, 0, 1) - 1 }).ok).toBe(true);
+    const wide = { timeRange: { from: Date.UTC(1900, 0, 1), to: Date.UTC(3000, 0, 1) } };
+    expect(validateEvent({ ...base, timestamp: '1950-01-01T00:00:00Z' }, wide).ok).toBe(true);
+    expect(validateEvent({ ...base, timestamp: Date.UTC(2500, 0, 1) }, wide).ok).toBe(true);
+    const narrow = validateEvent({ ...base }, { timeRange: { from: 0, to: 1_000 } });
+    expect(narrow.ok).toBe(false);
+    if (!narrow.ok) expect(narrow.error.reason).toMatch(/\[1970-01-01T00:00:00\.000Z, 1970-01-01T00:00:01\.000Z\)$/);
+    expect(() => validateEvent(base, { timeRange: { from: 5, to: 5 } })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
+    );
+    expect(DEFAULT_TIME_RANGE).toEqual({ from: 0, to: 4_102_444_800_000 });
+    expect(checkTimestamp(1e300)).toBe('must be within [1970-01-01T00:00:00.000Z, 2100-01-01T00:00:00.000Z)');
+    expect(checkTimestamp(1)).toBeUndefined();
+  });
+
+  it('rejects quantities and prices that are Infinity once stored as float32', () => {
+    for (const [field, value] of [
+      ['quantity', 1e308],
+      ['quantity', '-1e39'],
+      ['price', 3.5e38],
+      ['price', '1e308'],
+    ] as const) {
+      const r = validateEvent({ ...base, [field]: value });
+      expect(r.ok, `${field} ${value}`).toBe(false);
+      if (!r.ok) expect(r.error.reason).toMatch(new RegExp(`^${field} must be a finite number.* within float32 range`));
+    }
+    expect(validateEvent({ ...base, quantity: 3e38, price: 3.4e38 }).ok).toBe(true);
+  });
+
   it('assertEvent throws a typed error carrying the input', () => {
     expect(() => assertEvent({ ...base, type: 'nope' })).toThrow(
       expect.objectContaining({ code: ErrorCode.INVALID_EVENT }),
@@ -83,12 +120,28 @@ describe('validateCatalogItem', () => {
     if (r.ok) expect(r.value.attributes?.get('brand')).toBe('Acme');
   });
 
+  it('accepts a title of exactly MAX_TITLE_LENGTH characters', () => {
+    expect(MAX_TITLE_LENGTH).toBe(1000);
+    expect(validateCatalogItem({ id: 'x', title: 'T'.repeat(MAX_TITLE_LENGTH) }).ok).toBe(true);
+  });
+
   it.each([
     [{ id: '' }, /id must not be empty/],
     [{ id: 'x', price: -1 }, /price/],
     [{ id: 'x', margin: 2 }, /margin/],
     [{ id: 'x', categoryPath: ['a', ''] }, /categoryPath/],
     [{ id: 'x', attributes: { a: {} } }, /attribute/],
+    [{ id: 'x', title: 'T'.repeat(1001) }, /title must be a string of at most 1000 characters/],
+    [{ id: 'x', price: 1e308 }, /price must be a finite number/],
+    [{ id: 'x', stock: -1e39 }, /stock must be a finite number/],
+    [{ id: 'x', ratingCount: 1e39 }, /ratingCount must be a finite number/],
+    [
+      { id: 'x', attributes: { weight: Number.NaN } },
+      /attribute "weight" must be a string, a finite number or a boolean/,
+    ],
+    [{ id: 'x', attributes: new Map([['w', Number.POSITIVE_INFINITY]]) }, /attribute "w"/],
+    [{ id: 'x', categoryPath: ['Home', 'a\u0000b'] }, /categoryPath\[1\] must not contain control characters/],
+    [{ id: 'x', categoryPath: ['x'.repeat(513)] }, /categoryPath\[0\] must be at most 512 characters/],
   ])('rejects %j', (input, reason) => {
     const r = validateCatalogItem(input);
     expect(r.ok).toBe(false);

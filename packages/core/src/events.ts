@@ -1,4 +1,4 @@
-import { EncoreError, ErrorCode } from './errors.js';
+import { EncoreError, ErrorCode, invalidArgument } from './errors.js';
 
 /**
  * The event types Encore understands, in the order of their numeric codes in an EventLog.
@@ -62,8 +62,83 @@ export const RATING_RANGE = Object.freeze({ min: -10, max: 10 });
 const ID_FIELDS = ['userId', 'anonymousId', 'deviceId', 'itemId', 'channel', 'sessionId', 'orderId'] as const;
 
 /**
- * Checks an id-like string: non-empty, at most 512 characters, no control characters
- * (NUL and friends would let ids collide with keys Encore builds from them).
+ * Prefix of the customer id of an anonymous visitor (an event with an `anonymousId` and no
+ * `userId`) wherever customers are keyed together, as in `defaultCustomers`:
+ * `anonymous:cookie-1`, `anonymous:guest-invoice:536414`. Readable, and it cannot collide with a
+ * user id: `validateEvent` and every loader reject a `userId` that starts with `anonymous:` or
+ * `device:`. Use `isAnonymousCustomer` to leave such customers out of an export.
+ */
+export const ANONYMOUS_PREFIX = 'anonymous:';
+
+/** Prefix of the customer id of a device (an event with only a `deviceId`): `device:ios-1`. See ANONYMOUS_PREFIX. */
+export const DEVICE_PREFIX = 'device:';
+
+/** The range a time must lie in: epoch ms, `from` included, `to` excluded. */
+export interface TimeRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * The times an event may carry unless a caller says otherwise: [1970-01-01, 2100-01-01) UTC,
+ * as epoch ms (`{ from: 0, to: 4_102_444_800_000 }`). A time outside it is a slip (seconds read as
+ * milliseconds, a year typed as 0099, a sentinel like 999999999999999), not an event.
+ */
+export const DEFAULT_TIME_RANGE: Readonly<TimeRange> = Object.freeze({ from: 0, to: 4_102_444_800_000 });
+
+/** The largest magnitude a Date can hold (and so the widest TimeRange): ±8.64e15 ms. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Checks an epoch-ms time against a TimeRange (default DEFAULT_TIME_RANGE): undefined when
+ * `from <= ms < to`, else the problem, to follow the field's name
+ * (`must be within [1970-01-01T00:00:00.000Z, 2100-01-01T00:00:00.000Z)`). NaN is out of range.
+ */
+export function checkTimestamp(ms: number, range: TimeRange = DEFAULT_TIME_RANGE): string | undefined {
+  if (ms >= range.from && ms < range.to) return undefined;
+  if (range.from === DEFAULT_TIME_RANGE.from && range.to === DEFAULT_TIME_RANGE.to) return OUTSIDE_DEFAULT_RANGE;
+  const iso = (t: number): string => (Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : `${t} ms`);
+  return `must be within [${iso(range.from)}, ${iso(range.to)})`;
+}
+
+/** checkTimestamp's answer for the default range, written once (a bad file asks it per line). */
+const OUTSIDE_DEFAULT_RANGE = 'must be within [1970-01-01T00:00:00.000Z, 2100-01-01T00:00:00.000Z)';
+
+/**
+ * A TimeRange given by a caller: an object with finite `from` < `to`, both within the Date range
+ * (±8.64e15 ms). Returns a frozen copy; INVALID_ARGUMENT otherwise.
+ */
+export function checkTimeRange(where: string, name: string, value: unknown): Readonly<TimeRange> {
+  if (!isTimeRange(value)) {
+    throw invalidArgument(
+      where,
+      `${name} must be { from, to } in epoch ms with from < to, both within ±8.64e15 (the Date range)`,
+      value,
+    );
+  }
+  return Object.freeze({ from: value.from, to: value.to });
+}
+
+function isTimeRange(value: unknown): value is TimeRange {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { from, to } = value as TimeRange;
+  return Math.abs(from) <= MAX_DATE_MS && Math.abs(to) <= MAX_DATE_MS && from < to;
+}
+
+/** True when `value` is a finite number that stays finite as a float32 (EventLog's numeric columns). */
+function fitsFloat32(value: number): boolean {
+  return Number.isFinite(Math.fround(value));
+}
+
+/** Options of validateEvent. */
+export interface ValidateEventOptions {
+  /** Times outside this range are rejected. Default DEFAULT_TIME_RANGE. */
+  readonly timeRange?: TimeRange | undefined;
+}
+
+/**
+ * Checks an id-like string: non-empty, at most 512 characters, no control characters (they break
+ * line-based files, cache keys and terminals).
  */
 export function checkId(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
@@ -99,10 +174,25 @@ const reject = (reason: string, code: ErrorCode = ErrorCode.INVALID_EVENT): Vali
 });
 
 /**
- * Validates one raw event (e.g. a parsed JSONL line) against the event schema.
- * Never throws: returns `{ ok: false, error }` with a reason a person can act on.
+ * Validates one raw event (e.g. a parsed JSONL line) against the event schema: ids (see
+ * `checkId`; a `userId` must not start with ANONYMOUS_PREFIX or DEVICE_PREFIX), a time within
+ * `options.timeRange` (default DEFAULT_TIME_RANGE: 1970 to 2100), `quantity` and `price` finite
+ * as a float32 (what an EventLog stores), a rating in RATING_RANGE.
+ *
+ * Never throws for a bad event: returns `{ ok: false, error }` with a reason a person can act on.
+ * Throws INVALID_ARGUMENT only for malformed `options`.
+ *
+ * @example
+ * const checked = validateEvent(JSON.parse(line), { timeRange: { from: 0, to: Date.UTC(2030, 0, 1) } });
+ * if (!checked.ok) console.warn(checked.error.reason);
  */
-export function validateEvent(input: unknown): Validation<Event> {
+export function validateEvent(input: unknown, options?: ValidateEventOptions): Validation<Event> {
+  const given = options?.timeRange;
+  // Checked in place (no copy): a loader calls this once per line with the same range.
+  const timeRange =
+    given === undefined || isTimeRange(given)
+      ? (given ?? DEFAULT_TIME_RANGE)
+      : checkTimeRange('core/validateEvent', 'options.timeRange', given);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return reject('event must be an object');
   const raw = input as Record<string, unknown>;
   const type = raw.type;
@@ -116,6 +206,7 @@ export function validateEvent(input: unknown): Validation<Event> {
     if (problem) return reject(`${field} ${problem}`);
   }
   const userId = optionalId(raw.userId);
+  if (userId !== undefined && isAnonymousCustomer(userId)) return reject(RESERVED_USER_ID);
   const anonymousId = optionalId(raw.anonymousId);
   const deviceId = optionalId(raw.deviceId);
   if (userId === undefined && anonymousId === undefined && deviceId === undefined) {
@@ -137,10 +228,16 @@ export function validateEvent(input: unknown): Validation<Event> {
   if (Number.isNaN(timestamp)) {
     return reject('timestamp must be epoch milliseconds or an ISO 8601 string with a time zone');
   }
+  const timeProblem = checkTimestamp(timestamp, timeRange);
+  if (timeProblem !== undefined) return reject(`timestamp ${timeProblem}`);
   const quantity = optionalNumber(raw.quantity);
-  if (Number.isNaN(quantity)) return reject('quantity must be a finite number');
+  if (Number.isNaN(quantity) || (quantity !== undefined && !fitsFloat32(quantity))) {
+    return reject('quantity must be a finite number within float32 range (below 3.4e38)');
+  }
   const price = optionalNumber(raw.price);
-  if (Number.isNaN(price) || (price !== undefined && price < 0)) return reject('price must be a finite number ≥ 0');
+  if (Number.isNaN(price) || (price !== undefined && (price < 0 || !fitsFloat32(price)))) {
+    return reject('price must be a finite number ≥ 0 within float32 range (below 3.4e38)');
+  }
   const rating = optionalNumber(raw.rating);
   if (Number.isNaN(rating) || (rating !== undefined && (rating < RATING_RANGE.min || rating > RATING_RANGE.max))) {
     return reject(`rating must be a finite number in [${RATING_RANGE.min}, ${RATING_RANGE.max}]`);
@@ -173,6 +270,20 @@ export function assertEvent(input: unknown): Event {
     throw new EncoreError(result.error.code, `core/assertEvent: ${result.error.reason}`, { value: input });
   }
   return result.value;
+}
+
+const RESERVED_USER_ID = `userId must not start with "${ANONYMOUS_PREFIX}" or "${DEVICE_PREFIX}" (reserved for anonymous and device customers)`;
+
+/**
+ * True when a customer id names an anonymous visitor or a device (it starts with ANONYMOUS_PREFIX
+ * or DEVICE_PREFIX), false for a user id: a job can leave guests out of an export with it. (A
+ * `userId` for which it is true is rejected by `validateEvent`, so the two never mix.)
+ *
+ * @example
+ * const known = customers.ids().filter((id) => !isAnonymousCustomer(id));
+ */
+export function isAnonymousCustomer(id: string): boolean {
+  return id.startsWith(ANONYMOUS_PREFIX) || id.startsWith(DEVICE_PREFIX);
 }
 
 function optionalId(v: unknown): string | undefined {

@@ -1,4 +1,4 @@
-export { type Catalog, type CatalogItem, catalogFrom, validateCatalogItem } from './catalog.js';
+export { type Catalog, type CatalogItem, catalogFrom, MAX_TITLE_LENGTH, validateCatalogItem } from './catalog.js';
 export { CATALOG_FORMAT, catalogFromFile, decodeCatalog, encodeCatalog } from './catalog-codec.js';
 export {
   checkBoolean,
@@ -44,6 +44,9 @@ export {
 export {
   assertEvent,
   checkId,
+  checkTimeRange,
+  checkTimestamp,
+  DEFAULT_TIME_RANGE,
   EVENT_TYPES,
   type Event,
   type EventType,
@@ -51,6 +54,8 @@ export {
   parseTimestamp,
   RATING_RANGE,
   type Rejection,
+  type TimeRange,
+  type ValidateEventOptions,
   type Validation,
   validateEvent,
 } from './events.js';
@@ -67,6 +72,7 @@ export {
   type InteractionPairs,
   type Interactions,
   interactionPairs,
+  isAnonymousCustomer,
 } from './interactions.js';
 export {
   type DecodeModelFileOptions,

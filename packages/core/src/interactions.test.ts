@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rowView } from './csr.js';
 import { ErrorCode } from './errors.js';
 import { countEventTypes, EventLogBuilder, emptyIndexedEventFields, eventAt, eventLogFrom } from './event-log.js';
-import { type Event, validateEvent } from './events.js';
+import { checkId, type Event, validateEvent } from './events.js';
 import { IdMap } from './idmap.js';
 import {
   ANONYMOUS_PREFIX,
@@ -11,6 +11,7 @@ import {
   DEVICE_PREFIX,
   defaultCustomers,
   interactionPairs,
+  isAnonymousCustomer,
 } from './interactions.js';
 
 const DAY = 86_400_000;
@@ -122,14 +123,47 @@ describe('EventLogBuilder', () => {
 });
 
 describe('defaultCustomers', () => {
-  it('keys on userId, else anonymousId, else deviceId, kept apart by prefixes', () => {
-    const log = eventLogFrom([
-      ...events,
-      { type: 'view', userId: `${ANONYMOUS_PREFIX}x`.slice(1), itemId: 'x', timestamp: 1 },
-    ]);
+  it('keys on userId, else anonymousId, else deviceId, kept apart by readable prefixes', () => {
+    const log = eventLogFrom(events);
     const { ids, ofEvent } = defaultCustomers(log);
-    expect(ids.ids()).toEqual(['alice', `${ANONYMOUS_PREFIX}cookie-9`, `${DEVICE_PREFIX}ios-1`, 'bob', 'anonymous:x']);
-    expect([...ofEvent]).toEqual([0, 0, 0, 1, 2, 3, 3, 0, 4]);
+    expect(ids.ids()).toEqual(['alice', 'anonymous:cookie-9', 'device:ios-1', 'bob']);
+    expect([ANONYMOUS_PREFIX, DEVICE_PREFIX]).toEqual(['anonymous:', 'device:']);
+    expect([...ofEvent]).toEqual([0, 0, 0, 1, 2, 3, 3, 0]);
+    expect(ids.ids().every((id) => checkId(id) === undefined)).toBe(true); // no NUL any more
+  });
+
+  it('a guest of Online Retail reads anonymous:guest-invoice:<invoice>', () => {
+    const log = eventLogFrom([{ type: 'purchase', anonymousId: 'guest-invoice:536414', itemId: 'x', timestamp: T0 }]);
+    expect(defaultCustomers(log).ids.ids()).toEqual(['anonymous:guest-invoice:536414']);
+  });
+
+  it('cannot collide: validateEvent rejects a userId with a reserved prefix, and so does defaultCustomers', () => {
+    for (const userId of ['anonymous:cookie-9', 'device:ios-1', 'anonymous:']) {
+      const checked = validateEvent({ type: 'view', userId, itemId: 'x', timestamp: T0 });
+      expect(checked.ok, userId).toBe(false);
+      if (!checked.ok) {
+        expect(checked.error.code).toBe(ErrorCode.INVALID_EVENT);
+        expect(checked.error.reason).toBe(
+          'userId must not start with "anonymous:" or "device:" (reserved for anonymous and device customers)',
+        );
+      }
+    }
+    // ids that merely contain the words are fine
+    expect(validateEvent({ type: 'view', userId: 'Anonymous:x', itemId: 'x', timestamp: T0 }).ok).toBe(true);
+    expect(validateEvent({ type: 'view', userId: 'my-device:1', itemId: 'x', timestamp: T0 }).ok).toBe(true);
+    // a log built without validation is refused rather than merged with the cookie's customer
+    const log = eventLogFrom([...events, { type: 'view', userId: 'anonymous:cookie-9', itemId: 'x', timestamp: 1 }]);
+    expect(() => defaultCustomers(log)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+    expect(() => buildInteractions(log)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
+  });
+
+  it('isAnonymousCustomer tells guests (anonymous and device customers) from users', () => {
+    const { ids } = defaultCustomers(eventLogFrom(events));
+    expect(ids.ids().filter((id) => !isAnonymousCustomer(id))).toEqual(['alice', 'bob']);
+    expect(isAnonymousCustomer('anonymous:guest-invoice:536414')).toBe(true);
+    expect(isAnonymousCustomer('device:d0')).toBe(true);
+    expect(isAnonymousCustomer('17850')).toBe(false);
+    expect(isAnonymousCustomer('')).toBe(false);
   });
 });
 

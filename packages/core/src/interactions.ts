@@ -1,8 +1,10 @@
 import { type Coo, type Csr, cooToCsr } from './csr.js';
 import { invalidArgument } from './errors.js';
 import type { EventLog } from './event-log.js';
-import { EVENT_TYPES, type EventType } from './events.js';
+import { ANONYMOUS_PREFIX, DEVICE_PREFIX, EVENT_TYPES, type EventType, isAnonymousCustomer } from './events.js';
 import { IdMap } from './idmap.js';
+
+export { ANONYMOUS_PREFIX, DEVICE_PREFIX, isAnonymousCustomer };
 
 /**
  * Which customer each event belongs to: `ofEvent[row]` indexes `ids`, -1 when the event has no
@@ -14,13 +16,17 @@ export interface CustomerAssignment {
   readonly ofEvent: Int32Array;
 }
 
-/** Prefixes that keep anonymous and device keys apart from user ids (ids cannot hold control characters). */
-export const ANONYMOUS_PREFIX = '\u0000anonymous:';
-export const DEVICE_PREFIX = '\u0000device:';
-
 /**
  * One customer per userId; events without a userId belong to their anonymousId, else deviceId,
- * kept apart from user ids by ANONYMOUS_PREFIX / DEVICE_PREFIX. No stitching across keys.
+ * named `anonymous:<anonymousId>` / `device:<deviceId>` (ANONYMOUS_PREFIX, DEVICE_PREFIX). No
+ * stitching across keys.
+ *
+ * The names cannot collide with user ids because a userId starting with either prefix is
+ * rejected at the boundary (`validateEvent`, the loaders); a log built without that check and
+ * holding such a userId is an INVALID_ARGUMENT error here rather than two customers merged.
+ *
+ * @example
+ * const { ids } = defaultCustomers(log); // ['17850', 'anonymous:guest-invoice:536414', 'device:d0', …]
  */
 export function defaultCustomers(log: EventLog): CustomerAssignment {
   const ids = new IdMap();
@@ -36,7 +42,17 @@ export function defaultCustomers(log: EventLog): CustomerAssignment {
     let k = u === null ? -1 : (u[row] as number);
     if (k >= 0) {
       let c = userMap[k] as number;
-      if (c < 0) userMap[k] = c = ids.intern(log.user.ids.idAt(k));
+      if (c < 0) {
+        const id = log.user.ids.idAt(k);
+        if (isAnonymousCustomer(id)) {
+          throw invalidArgument(
+            'core/defaultCustomers',
+            `userId ${JSON.stringify(id)} starts with "${ANONYMOUS_PREFIX}" or "${DEVICE_PREFIX}", which name anonymous and device customers; expected events checked by validateEvent`,
+            id,
+          );
+        }
+        userMap[k] = c = ids.intern(id);
+      }
       ofEvent[row] = c;
       continue;
     }

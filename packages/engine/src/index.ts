@@ -24,4 +24,5 @@ export {
   type EngineList,
   type EngineOptions,
   type EngineRecommendOptions,
+  type EngineShedEvent,
 } from './engine.js';

@@ -2,6 +2,7 @@ import {
   type Algorithm,
   type Coo,
   type Csr,
+  checkBoolean,
   checkCoo,
   checkCsr,
   checkInteger,
@@ -27,12 +28,20 @@ export interface EvaluationOptions {
   readonly onProgress?: ((fraction: number, label: string) => void) | undefined;
   /** Aborts between recommendation batches (and is handed to fit). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Keep what the customer has in train in their lists (default false: left out, as in Microsoft
+   * Recommenders' benchmark). For shops whose customers buy the same things again, where a test
+   * purchase of a train item is a hit a list should score.
+   */
+  readonly includeSeen?: boolean | undefined;
 }
 
-export const DEFAULT_EVALUATION_OPTIONS: Readonly<{ k: number; batchSize: number }> = Object.freeze({
-  k: 10,
-  batchSize: 1024,
-});
+export const DEFAULT_EVALUATION_OPTIONS: Readonly<{ k: number; batchSize: number; includeSeen: boolean }> =
+  Object.freeze({
+    k: 10,
+    batchSize: 1024,
+    includeSeen: false,
+  });
 
 export interface Evaluation {
   readonly algorithm: string;
@@ -49,7 +58,8 @@ export interface Evaluation {
 
 /**
  * Fits `algorithm` on `train`, asks the model for the top k of every customer with at least one
- * test item (in batches, with `exclude = train` so seen items are never recommended), and scores
+ * test item (in batches, with `exclude = train` so seen items are never recommended, unless
+ * `includeSeen`), and scores
  * the lists with {@link evaluateRankings}. `coverage` is relative to the catalog (`train.cols`);
  * MS Recommenders' `catalog_coverage` divides by the distinct training items instead, which can
  * exceed 1 when a split holds some items out of train entirely. Timings are wall-clock seconds
@@ -72,8 +82,9 @@ export async function evaluate(
   if (typeof algorithm !== 'object' || algorithm === null || typeof algorithm.fit !== 'function') {
     throw invalidArgument(where, 'algorithm must implement fit', algorithm);
   }
-  checkOptions(where, options, ['train', 'test', 'k', 'batchSize', 'onProgress', 'signal']);
+  checkOptions(where, options, ['train', 'test', 'k', 'batchSize', 'onProgress', 'signal', 'includeSeen']);
   const k = checkInteger(where, 'k', options.k ?? DEFAULT_EVALUATION_OPTIONS.k, 1);
+  const includeSeen = checkBoolean(where, 'includeSeen', options.includeSeen ?? DEFAULT_EVALUATION_OPTIONS.includeSeen);
   const batchSize = checkInteger(where, 'batchSize', options.batchSize ?? DEFAULT_EVALUATION_OPTIONS.batchSize, 1);
   const train = toCsr(where, 'train', options.train);
   const test = toCsr(where, 'test', options.test);
@@ -104,7 +115,7 @@ export async function evaluate(
     signal?.throwIfAborted();
     const batch = users.subarray(from, Math.min(nUsers, from + batchSize));
     const start = performance.now();
-    const lists = model.recommend(batch, { k, exclude: train });
+    const lists = model.recommend(batch, includeSeen ? { k } : { k, exclude: train });
     recommendSeconds += (performance.now() - start) / 1000;
     if (!Array.isArray(lists) || lists.length !== batch.length) {
       throw new EncoreError(

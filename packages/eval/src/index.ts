@@ -26,4 +26,5 @@ export {
   type SplitKind,
   type SplitOptions,
   splitInteractions,
+  trainCount,
 } from './splits.js';

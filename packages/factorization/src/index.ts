@@ -43,6 +43,8 @@ export {
   type FactorScoring,
   factorRuntime,
   type RecommendItemsOptions,
+  type RecommendKernel,
+  type RecommendScratch,
   recommendItems,
   scoreFactors,
   similarItems,

@@ -39,7 +39,8 @@ export interface TfjsSelection {
  * 3. 'cpu': `@tensorflow/tfjs-backend-cpu`, plain JavaScript, always available.
  *
  * tfjs keeps its active backend in process-global state: this sets it (`tf.setBackend`) for every
- * tfjs user in the process. Results record the backend that ran.
+ * tfjs user in the process, and sets tfjs' `PROD` flag (its notices, such as the one asking for
+ * tfjs-node, are not printed: the choice is made here and results record the backend that ran).
  *
  * Rejects with INVALID_ARGUMENT for an unknown `prefer`.
  *
@@ -54,6 +55,10 @@ export async function selectTfjsBackend(options: TfjsSelectionOptions = {}): Pro
   const first = TFJS_BACKENDS.indexOf(prefer as TfjsBackend);
   if (first < 0) throw invalidArgument(where, `prefer must be one of ${TFJS_BACKENDS.join(', ')}`, prefer);
   const tf: Tfjs = await import('@tensorflow/tfjs-core');
+  // tfjs' own notices ("install our node backend" on the first tensor of the cpu backend) go to
+  // stderr of every command and test run: the backend is chosen here, explicitly, and reported in
+  // every result instead. Production mode silences tfjs' log and warn, nothing else.
+  tf.env().set('PROD', true);
   const skipped: { backend: TfjsBackend; reason: string }[] = [];
   for (const backend of TFJS_BACKENDS.slice(first)) {
     try {

@@ -7,7 +7,7 @@
 export { algorithmRegistry } from './algorithms.js';
 export { describeEnvironment, type Environment } from './environment.js';
 export { type EvalOptions, type EvalResult, evaluateAlgorithm, type GridPoint } from './evaluate.js';
-export { type DataInput, interactionWeights, loadInput } from './input.js';
+export { type DataInput, interactionWeights, loadInput, loadWarnings } from './input.js';
 export { type JobContext, type Progress, SILENT_PROGRESS } from './progress.js';
 export {
   curatedPublication,

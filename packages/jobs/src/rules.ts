@@ -9,11 +9,13 @@ import {
 import { EncoreError, ErrorCode, type EventType } from '@encore/core';
 import type { DataFormat } from '@encore/datasets';
 import { describeEnvironment, type Environment, roundSeconds } from './environment.js';
-import { loadInput } from './input.js';
+import { type DataInput, loadInput } from './input.js';
 import { type JobContext, SILENT_PROGRESS } from './progress.js';
 
 /** Options of {@link mineAssociationRules} (`encore rules`). */
 export interface RulesOptions extends JobContext {
+  /** How the file is read beyond its format: csv columns and event type, accepted times. */
+  readonly input?: Pick<DataInput, 'columns' | 'type' | 'timeRange'> | undefined;
   readonly data: string;
   readonly format: DataFormat;
   readonly basket: 'order' | 'session';
@@ -62,7 +64,7 @@ export async function mineAssociationRules(options: RulesOptions): Promise<Rules
   const progress = options.progress ?? SILENT_PROGRESS;
   const { dataset, seconds: loadSeconds } = await loadInput(
     where,
-    { path: options.data, format: options.format, strict: options.strict },
+    { ...options.input, path: options.data, format: options.format, strict: options.strict },
     { progress, signal: options.signal },
   );
   const { matrix, items } = basketMatrix(dataset.log, { by: options.basket, types: options.events });

@@ -2,9 +2,17 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { beginPublish, type CacheStore, connectRedisCache, type Publication } from '@encore/cache';
-import { buildInteractions, type Csr, checkOptions, cooToCsr, EncoreError, ErrorCode } from '@encore/core';
+import {
+  buildInteractions,
+  type Csr,
+  checkOptions,
+  cooToCsr,
+  EncoreError,
+  ErrorCode,
+  isAnonymousCustomer,
+} from '@encore/core';
 import type { TrainedFactorModel } from '@encore/factorization';
-import { loadModels, type ModelSet, prepareServing, type ServingModels } from '@encore/models';
+import { loadModels, type ModelSet, prepareServing, type ServedList, type ServingModels } from '@encore/models';
 import { type ScoredBatch, scoreCustomers } from '@encore/workers';
 import { type DataInput, loadInput } from './input.js';
 import { type JobContext, SILENT_PROGRESS } from './progress.js';
@@ -28,6 +36,17 @@ export interface ScoreOptions extends JobContext {
    * and closed here) or in this store (left open).
    */
   readonly cache?: string | CacheStore | undefined;
+  /**
+   * How long to wait, in ms, for another publisher's lock before giving up with CACHE_CONFLICT
+   * (default 0: at once). A writer that crashed holds the lock until its lease (60 s) runs out.
+   */
+  readonly lockWaitMs?: number | undefined;
+  /**
+   * Score anonymous and device customers too (guests, cookies: `anonymous:…`, `device:…`; default
+   * false: left out and counted, they are not people a list can be sent to). A `users` file names
+   * its customers itself.
+   */
+  readonly includeGuests?: boolean | undefined;
   /** Also publish, in the same version, what goes with each item and the curated lists (default: none). */
   readonly include?: readonly ('together' | 'lists')[] | undefined;
   readonly namespace?: string | undefined;
@@ -35,6 +54,11 @@ export interface ScoreOptions extends JobContext {
   readonly cachePrefix?: string | undefined;
   /** Fail on the first unknown customer in `users` (default: count it). */
   readonly strict?: boolean | undefined;
+  /**
+   * Keep what each customer already has in their list (default false: left out). For shops whose
+   * customers buy the same things again; recorded in the published model metadata.
+   */
+  readonly includeSeen?: boolean | undefined;
 }
 
 /** What `encore score --json` prints: a public contract, keep fields stable. */
@@ -58,19 +82,23 @@ export interface ScoreResult {
   readonly rejectedSamples: readonly string[];
   /** Seconds spent ranking (blending, rules, explanations) on the calling thread, within `seconds`. */
   readonly rankSeconds: number;
+  /** Anonymous and device customers left out (see `includeGuests`). */
+  readonly guests: number;
 }
 
 /**
- * Every customer's list (or those named in `users`), as the engine would serve it: the factor model
- * scores every customer against every item on all cores (the worker pool), then each customer's
- * candidates are blended with bought-together of their cart and recent items and the curated
- * lists, ruled and explained by the same code the engine computes a miss with. Written to JSON
- * Lines and/or published as a new cache version (the nightly job behind the cache). A failure or an
- * abort leaves the previous file and the current cache version as they were.
+ * Every customer's list (or those named in `users`), as the engine would serve it. With a factor
+ * model, it scores every customer against every item on all cores (the worker pool), then each
+ * customer's candidates are blended with bought-together of their cart and recent items and the
+ * curated lists, ruled and explained by the same code the engine computes a miss with. Without one
+ * (a co-occurrence model and customer timelines), each customer with a timeline is ranked from
+ * those alone. Written to JSON Lines and/or published as a new cache version (the nightly job
+ * behind the cache). A failure or an abort leaves the previous file and the current cache version
+ * as they were: the file is written under a temporary name and renamed at the end.
  *
- * Rejects with USAGE when there is nowhere to write, MODEL_FORMAT when the models hold no factor
- * model, FILE_NOT_FOUND / IO_ERROR for files, UNKNOWN_ID for unknown `users` in strict mode, the
- * scoring and cache errors, and the signal's reason.
+ * Rejects with USAGE when there is nowhere to write, MODEL_FORMAT when the models can score no
+ * customer, FILE_NOT_FOUND / IO_ERROR for files, UNKNOWN_ID for unknown `users` in strict mode,
+ * the scoring and cache errors, and the signal's reason.
  *
  * @example
  * const result = await scoreLists({ models: ['models/retail-als', 'models/retail'], k: 20, out: 'lists.jsonl' });
@@ -88,6 +116,9 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
     'namespace',
     'cachePrefix',
     'include',
+    'includeSeen',
+    'includeGuests',
+    'lockWaitMs',
     'strict',
     'progress',
     'signal',
@@ -98,26 +129,34 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
   const progress = options.progress ?? SILENT_PROGRESS;
   const { signal } = options;
   const models = Array.isArray(options.models) ? await loadModels(...options.models) : (options.models as ModelSet);
-  const factors = models.factors;
-  if (factors === undefined) {
+  const includeSeen = options.includeSeen ?? false;
+  const serving = prepareServing(models, { includeSeen });
+  // Who is scored: the factor model's customers, else every customer with a timeline.
+  const customerIds = models.factors?.customerIds ?? models.histories?.histories.customers.ids() ?? [];
+  if (models.factors === undefined && (models.histories === undefined || models.cooccurrence === undefined)) {
     throw new EncoreError(
       ErrorCode.MODEL_FORMAT,
-      `${where}: the models hold no factor model to score customers with; expected a directory written by \`encore train --algorithm als\``,
+      `${where}: nothing to score customers with: expected a factor model (\`encore train --algorithm als\`), ` +
+        'or a co-occurrence model with customer timelines (`encore train`)',
       { value: Object.keys(models) },
     );
   }
-  const serving = prepareServing(models);
-  const { customerIds } = factors;
-  const exclude =
-    options.data === undefined ? factors.seen : await exclusionsFrom(where, options.data, factors, options);
   const rejectedSamples: string[] = [];
   let rejected = 0;
+  let guests = 0;
   let customers: Int32Array | undefined;
   if (options.users !== undefined) {
     const picked = await readUsers(where, options.users, customerIds, options.strict ?? false);
     customers = picked.customers;
     rejected = picked.rejected;
     rejectedSamples.push(...picked.samples);
+  } else if (options.includeGuests !== true) {
+    const people: number[] = [];
+    customerIds.forEach((id, c) => {
+      if (!isAnonymousCustomer(id)) people.push(c);
+    });
+    guests = customerIds.length - people.length;
+    if (guests > 0) customers = Int32Array.from(people);
   }
 
   const temp = options.out === undefined ? null : `${options.out}.${process.pid}.tmp`;
@@ -140,31 +179,89 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
       }
     }
     const store = ownStore ?? (options.cache as CacheStore | undefined);
-    if (store !== undefined) publication = await beginPublish(store, options.namespace ?? 'default');
-    const total = customers?.length ?? customerIds.length;
-    progress.phase(`scoring ${total} customers × ${factors.itemIds.length} items (top ${options.k})`, total);
-    const deliver = async (batch: ScoredBatch): Promise<void> => {
-      const started = performance.now();
+    if (store !== undefined) {
+      publication = await beginPublish(
+        store,
+        options.namespace ?? 'default',
+        options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs },
+      );
+    }
+    /** Writes one batch of ranked lists: JSON Lines and/or the publication, with backpressure. */
+    const deliver = async (lists: readonly (readonly [string, ServedList])[]): Promise<void> => {
       let lines = '';
-      const lists = rankBatch(serving, factors, batch, options.k);
-      rankMs += performance.now() - started;
       for (const [user, list] of lists) {
-        if (out !== null)
-          lines += `${JSON.stringify({ user, items: list.items.map(({ item, score, because }) => ({ item, score, because })) })}\n`;
+        if (out !== null) {
+          const items = list.items.map(({ item, score, because }) => ({ item, score, because }));
+          lines += `${JSON.stringify({ user, items })}\n`;
+        }
         if (publication !== null) await publication.put('recommendations', user, rankedOf(list));
       }
       if (out !== null && lines !== '' && !out.write(lines)) await once(out, 'drain', { signal });
     };
-    const result = await scoreCustomers(factors.model, {
-      k: Math.max(options.k, DEPTH),
-      exclude,
-      customers,
-      threads: options.threads,
-      signal,
-      onProgress: (p) => progress.update(p.done),
-      onResults: deliver,
-    });
-    progress.done(`${Math.round(result.customersPerSecond)} customers/s, ${result.gflops.toFixed(2)} GFLOP/s`);
+    const total = customers?.length ?? customerIds.length;
+    const factors = models.factors;
+    let scored: Omit<ScoreResult, 'out' | 'cache' | 'rejected' | 'rejectedSamples' | 'rankSeconds' | 'k' | 'guests'>;
+    if (factors !== undefined) {
+      const exclude = includeSeen
+        ? undefined
+        : options.data === undefined
+          ? factors.seen
+          : await exclusionsFrom(where, options.data, factors, options);
+      progress.phase(`scoring ${total} customers × ${factors.itemIds.length} items (top ${options.k})`, total);
+      const result = await scoreCustomers(factors.model, {
+        k: Math.max(options.k, DEPTH),
+        exclude,
+        customers,
+        threads: options.threads,
+        signal,
+        onProgress: (p) => progress.update(p.done),
+        onResults: async (batch) => {
+          const started = performance.now();
+          const lists = rankBatch(serving, factors, batch, options.k);
+          rankMs += performance.now() - started;
+          await deliver(lists);
+        },
+      });
+      progress.done(`${Math.round(result.customersPerSecond)} customers/s, ${result.gflops.toFixed(2)} GFLOP/s`);
+      scored = {
+        users: result.customers,
+        seconds: round(result.seconds),
+        usersPerSecond: Math.round(result.customersPerSecond),
+        threads: result.threads,
+        gflops: round(result.gflops),
+        kernel: result.kernel,
+        retries: result.retries,
+      };
+    } else {
+      // No factor model: each customer's list from bought-together of their timeline and the
+      // curated lists, ranked here (there is no kernel to run on the worker pool).
+      progress.phase(`ranking ${total} customers from co-occurrence and curated lists (top ${options.k})`, total);
+      const started = performance.now();
+      const order = customers ?? Int32Array.from(customerIds.keys());
+      for (let from = 0; from < order.length; from += SERVING_BATCH) {
+        signal?.throwIfAborted();
+        const lists: [string, ServedList][] = [];
+        for (const c of order.subarray(from, Math.min(order.length, from + SERVING_BATCH))) {
+          const user = customerIds[c] as string;
+          lists.push([user, serving.recommend(user, { k: options.k })]);
+        }
+        await deliver(lists);
+        progress.update(Math.min(order.length, from + SERVING_BATCH));
+        await yieldToLoop();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      rankMs = seconds * 1000;
+      progress.done();
+      scored = {
+        users: order.length,
+        seconds: round(seconds),
+        usersPerSecond: Math.round(order.length / Math.max(seconds, 1e-9)),
+        threads: 1,
+        gflops: 0,
+        kernel: 'none',
+        retries: 0,
+      };
+    }
     let published: ScoreResult['cache'] = null;
     if (publication !== null) {
       const include = new Set(options.include ?? []);
@@ -174,12 +271,14 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
       if (include.has('lists')) {
         for (const [id, value] of curatedPublication(serving)) await publication.put('list', id, value);
       }
-      await publication.put('model', factors.model.algorithm, {
-        algorithm: factors.model.algorithm,
-        factors: factors.model.factors,
+      const name = factors?.model.algorithm ?? 'cooccurrence';
+      await publication.put('model', name, {
+        algorithm: name,
+        ...(factors === undefined ? {} : { factors: factors.model.factors }),
         customers: customerIds.length,
-        items: factors.itemIds.length,
+        items: serving.items.size,
         k: options.k,
+        includeSeen,
         scoredAt: new Date().toISOString(),
       });
       const committed = await publication.commit();
@@ -192,19 +291,14 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
       await rename(temp as string, options.out as string);
     }
     return {
-      users: result.customers,
+      ...scored,
       k: options.k,
-      seconds: round(result.seconds),
-      usersPerSecond: Math.round(result.customersPerSecond),
-      threads: result.threads,
-      gflops: round(result.gflops),
-      kernel: result.kernel,
-      retries: result.retries,
       out: options.out ?? null,
       cache: published,
       rejected,
       rejectedSamples,
       rankSeconds: round(rankMs / 1000),
+      guests,
     };
   } catch (error) {
     await publication?.abort().catch(() => undefined);
@@ -219,16 +313,24 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
 /** Candidates the factor model hands each customer's ranking (as the engine's serving depth). */
 const DEPTH = 100;
 
+/** Customers ranked between two returns to the event loop when there is no worker pool. */
+const SERVING_BATCH = 256;
+
+/** A macrotask turn: lets I/O (the output stream, a cache connection, Ctrl-C) run between batches. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Each customer of a scored batch ranked through the serving models, with the pool's candidates. */
 function rankBatch(
   serving: ServingModels,
   factors: TrainedFactorModel,
   batch: ScoredBatch,
   k: number,
-): [string, ReturnType<ServingModels['recommend']>][] {
+): [string, ServedList][] {
   const { ids, scores } = batch;
   const width = batch.k;
-  const out: [string, ReturnType<ServingModels['recommend']>][] = [];
+  const out: [string, ServedList][] = [];
   for (let c = 0; c < batch.customers.length; c++) {
     const user = factors.customerIds[batch.customers[c] as number] as string;
     let n = 0;

@@ -1,4 +1,10 @@
-import { buildCooccurrenceModel, type CooccurrenceModel, DEFAULT_RELATIONS } from '@encore/cooccurrence';
+import {
+  buildCooccurrenceModel,
+  type CooccurrenceModel,
+  customersAlso,
+  DEFAULT_RELATIONS,
+  emptyRelationReason,
+} from '@encore/cooccurrence';
 import {
   buildInteractions,
   checkOptions,
@@ -16,7 +22,7 @@ import { type ModelSet, saveModels } from '@encore/models';
 import { buildShelf, customerHistories, itemAttributes } from '@encore/ranking';
 import { algorithmRegistry } from './algorithms.js';
 import { describeEnvironment, type Environment, peakRssMb, roundSeconds } from './environment.js';
-import { type DataInput, interactionWeights, loadInput } from './input.js';
+import { type DataInput, interactionWeights, loadInput, loadWarnings } from './input.js';
 import { type JobContext, SILENT_PROGRESS } from './progress.js';
 
 /** What `trainModels` can train: co-occurrence relations, or a factor model. */
@@ -70,6 +76,8 @@ export interface TrainResult {
   readonly accepted: number;
   readonly rejected: number;
   readonly rejectedSamples: LoadReport['rejectedSamples'];
+  /** What the models cannot answer, and why (an empty relation: no sessions in the data, …). */
+  readonly warnings: readonly string[];
   readonly seconds: number;
   readonly loadSeconds: number;
   readonly peakRssMb: number;
@@ -109,14 +117,26 @@ export async function trainModels(options: TrainOptions): Promise<{ models: Mode
   const { log, catalog, report } = dataset;
 
   const start = performance.now();
+  const warnings: string[] = loadWarnings(report);
   let main: Pick<ModelSet, 'factors' | 'cooccurrence'>;
   let summary: Pick<TrainResult, 'items' | 'edges' | 'relations' | 'customers' | 'factors' | 'runtime'>;
   if (algorithm === 'cooccurrence') {
-    progress.phase('counting co-occurrences (bought together, viewed together, viewed → bought)');
-    const model = buildCooccurrenceModel(log, { relations: DEFAULT_RELATIONS.map((spec) => ({ ...spec, ...params })) });
+    progress.phase('counting co-occurrences (bought together, viewed together, viewed → bought, customers also)');
+    // The format's interaction events by customer too: the relation `encore eval --algorithm
+    // cooccurrence` scores, and the only one of data without orders or sessions (ratings).
+    const { events } = interactionWeights(input.format, options.events);
+    const specs = [...DEFAULT_RELATIONS, customersAlso(events)].map((spec) => ({ ...spec, ...params }));
+    const model = buildCooccurrenceModel(log, { relations: specs });
     progress.done();
     main = { cooccurrence: model };
     summary = relationSummary(model);
+    model.relations.forEach((relation, at) => {
+      const reason = emptyRelationReason(relation, specs[at] as (typeof specs)[number]);
+      if (reason !== undefined) warnings.push(reason);
+    });
+    if (model.relations.every((r) => r.neighbours.ids.length === 0)) {
+      warnings.push('every relation is empty: the model answers nothing (see the reasons above)');
+    }
   } else {
     progress.phase(`fitting ${algorithm}`, 1);
     const factors = await trainFactors(where, algorithm as 'als' | 'bpr', log, input.format, params, options.events, {
@@ -175,6 +195,7 @@ export async function trainModels(options: TrainOptions): Promise<{ models: Mode
     accepted: report.accepted,
     rejected: report.rejected,
     rejectedSamples: report.rejectedSamples,
+    warnings,
     seconds: roundSeconds(seconds),
     loadSeconds: roundSeconds(loadSeconds),
     peakRssMb: peakRssMb(),

@@ -28,4 +28,5 @@ export {
   ServingModels,
   type ServingOptions,
   type ServingRules,
+  servingRelation,
 } from './serving.js';

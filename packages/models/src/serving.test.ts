@@ -1,7 +1,8 @@
 import { buildCooccurrenceModel } from '@encore/cooccurrence';
 import { buildInteractions, compactInteractions, ErrorCode } from '@encore/core';
 import { generateSynthetic } from '@encore/datasets';
-import { fitAls, fitBpr, type TrainedFactorModel } from '@encore/factorization';
+import { fitAls, fitBpr, recommendItems, type TrainedFactorModel } from '@encore/factorization';
+import { scoreNaive } from '@encore/factorization/internal/kernels';
 import { buildShelf, customerHistories, itemAttributes } from '@encore/ranking';
 import { describe, expect, it } from 'vitest';
 import type { ModelSet } from './model-set.js';
@@ -53,26 +54,50 @@ describe('serving a model set', () => {
       expect(list.items[r - 1]?.score).toBeGreaterThanOrEqual(list.items[r]?.score as number);
   });
 
-  it('the same list whether the factor candidates are scored here or handed in by a batch job', () => {
-    const u = factors.customerIds.indexOf(known);
-    const here = serving.recommend(known, { k: 10 });
-    const seen = factors.seen;
-    const scores = new Float64Array(factors.model.items);
-    const f = factors.model.factors;
-    for (let i = 0; i < scores.length; i++) {
-      let s = 0;
-      for (let j = 0; j < f; j++)
-        s += (factors.model.userFactors[u * f + j] as number) * (factors.model.itemFactors[i * f + j] as number);
-      scores[i] = s;
+  it('the same list, bit for bit, whether the factor candidates are scored here or handed in by a batch job', () => {
+    // A batch job's candidates come from the batch kernels (scoreCustomers); the reference one
+    // (float32 sums, factor by factor) gives their bits.
+    for (const customer of factors.customerIds.slice(0, 40)) {
+      const u = factors.customerIds.indexOf(customer);
+      const batch = scoreNaive(factors.model, { k: 100, exclude: factors.seen, customers: Int32Array.of(u) });
+      const n = batch.ids.indexOf(-1) < 0 ? batch.ids.length : batch.ids.indexOf(-1);
+      const personal = { ids: batch.ids.subarray(0, n), scores: batch.scores.subarray(0, n) };
+      expect(serving.recommend(customer, { k: 10, personal })).toEqual(serving.recommend(customer, { k: 10 }));
     }
-    for (let p = seen.indptr[u] as number; p < (seen.indptr[u + 1] as number); p++)
-      scores[seen.indices[p] as number] = Number.NEGATIVE_INFINITY;
-    const order = Array.from(scores.keys())
-      .sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b)
-      .slice(0, 100);
-    const personal = { ids: Int32Array.from(order), scores: Float32Array.from(order, (i) => scores[i] as number) };
-    expect(serving.recommend(known, { k: 10, personal }).items.map((i) => i.item)).toEqual(
-      here.items.map((i) => i.item),
+  });
+
+  it("scores a request's customer with the batch kernel on kept buffers: the batch lists, and float64 as before", () => {
+    const model = factors.model;
+    const exclude = factors.seen;
+    const filterItems = Int32Array.of(0, 5, 9);
+    const scratch = {};
+    for (let u = 0; u < 60; u++) {
+      const users = Int32Array.of(u);
+      const batch = scoreNaive(model, { k: 30, exclude, filterItems, customers: users });
+      for (const kernel of ['auto', 'wasm', 'js'] as const) {
+        const [list] = recommendItems(model, users, { k: 30, exclude, filterItems, kernel, scratch });
+        const n = list?.ids.length as number;
+        expect(Array.from(list?.ids ?? [])).toEqual(Array.from(batch.ids.subarray(0, n)));
+        expect(Array.from(list?.scores ?? [])).toEqual(Array.from(batch.scores.subarray(0, n)));
+        expect(n === 30 || batch.ids[n] === -1).toBe(true);
+      }
+      // The float64 kernel keeps its results with kept buffers, alone or in a batch.
+      const [alone] = recommendItems(model, users, { k: 30, exclude, filterItems });
+      expect(recommendItems(model, users, { k: 30, exclude, filterItems, scratch })[0]).toEqual(alone);
+    }
+    const all = Int32Array.from({ length: 41 }, (_, u) => (u < 40 ? u : -1));
+    const wasm = recommendItems(model, all, { k: 7, exclude, kernel: 'wasm', scratch });
+    const naive = scoreNaive(model, { k: 7, exclude, customers: all.subarray(0, 40) });
+    for (let t = 0; t < 40; t++)
+      expect(Array.from(wasm[t]?.ids ?? [])).toEqual(Array.from(naive.ids.subarray(t * 7, t * 7 + 7)));
+    expect(wasm[40]?.ids.length).toBe(0); // unknown, no fallback
+    // A folded-in customer (another userFactors, the same item factors) reuses the packed items.
+    const x = model.userFactors.slice(3 * model.factors, 4 * model.factors);
+    expect(recommendItems({ ...model, userFactors: x }, Int32Array.of(0), { k: 5, kernel: 'auto', scratch })).toEqual(
+      recommendItems(model, Int32Array.of(3), { k: 5, kernel: 'auto', scratch }),
+    );
+    expect(() => recommendItems(model, Int32Array.of(0), { k: 5, kernel: 'gpu' as 'js' })).toThrow(
+      expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }),
     );
   });
 
@@ -116,6 +141,16 @@ describe('serving a model set', () => {
     }
     expect(serving.list('best-sellers', { k: 3 })?.items).toHaveLength(3);
     expect(serving.list('no-such-list', { k: 3 })).toBeUndefined();
+    // What load shedding serves: the shelf's best sellers, else the most-bought items.
+    expect(serving.bestSellers(3)).toEqual(serving.list('best-sellers', { k: 3 }));
+    const noShelf = prepareServing({ factors }).bestSellers(3);
+    expect(noShelf?.source).toBe('popular');
+    expect(noShelf?.items.map((i) => i.because)).toEqual([
+      [{ source: 'popular' }],
+      [{ source: 'popular' }],
+      [{ source: 'popular' }],
+    ]);
+    expect(prepareServing({ catalog }).bestSellers(3)).toBeUndefined();
   });
 
   it('says what is missing instead of answering with nothing', () => {

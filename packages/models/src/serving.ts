@@ -2,6 +2,7 @@ import { type CooccurrenceModel, relationOf, together } from '@encore/cooccurren
 import {
   type Catalog,
   type Csr,
+  checkBoolean,
   checkInteger,
   checkNumber,
   checkOptions,
@@ -16,7 +17,13 @@ import {
   type TopK,
   topK,
 } from '@encore/core';
-import { type AlsModel, explainFactors, recalculateUser, recommendItems } from '@encore/factorization';
+import {
+  type AlsModel,
+  explainFactors,
+  type RecommendItemsOptions,
+  recalculateUser,
+  recommendItems,
+} from '@encore/factorization';
 import {
   type CandidateSource,
   type CuratedListName,
@@ -121,7 +128,11 @@ export interface ServingOptions {
   readonly togetherDepth?: number;
   /** Most seed items (cart first, then recent) for bought-together (default 5). */
   readonly maxSeeds?: number;
-  /** The relation that seeds a customer's list and answers together (default 'bought-together'). */
+  /**
+   * The relation that seeds a customer's list and answers together (default 'bought-together', or,
+   * when the model's is empty — data without orders — its first co-occurrence relation with edges,
+   * e.g. 'customers-also' on ratings).
+   */
   readonly relation?: string;
   /** Curated lists that answer cold start and back a short list, with their weights (default best sellers 1, trending 0.5). */
   readonly curated?: readonly { readonly name: CuratedListName; readonly weight: number }[];
@@ -129,6 +140,11 @@ export interface ServingOptions {
   readonly backfillWeight?: number;
   /** The clock for requests without `now` (default Date.now). */
   readonly clock?: () => number;
+  /**
+   * Keep what customers already have in their lists (default false: bought, carted and just-seen
+   * items are left out). For shops whose customers buy the same things again.
+   */
+  readonly includeSeen?: boolean;
 }
 
 export const DEFAULT_SERVING_OPTIONS: Readonly<{
@@ -138,6 +154,7 @@ export const DEFAULT_SERVING_OPTIONS: Readonly<{
   relation: string;
   curated: readonly { readonly name: CuratedListName; readonly weight: number }[];
   backfillWeight: number;
+  includeSeen: boolean;
 }> = Object.freeze({
   depth: 100,
   togetherDepth: 50,
@@ -151,6 +168,7 @@ export const DEFAULT_SERVING_OPTIONS: Readonly<{
     readonly weight: number;
   }[],
   backfillWeight: 0.1,
+  includeSeen: false,
 });
 
 const VIEW = eventTypeCode('view');
@@ -190,6 +208,7 @@ export function prepareServing(models: ModelSet, options: ServingOptions = {}): 
     'curated',
     'backfillWeight',
     'clock',
+    'includeSeen',
   ]);
   const d = DEFAULT_SERVING_OPTIONS;
   const catalog = (o.catalog as Catalog | undefined) ?? set.catalog;
@@ -198,7 +217,7 @@ export function prepareServing(models: ModelSet, options: ServingOptions = {}): 
   const curated = (o.curated ?? d.curated) as ServingOptions['curated'];
   if (!Array.isArray(curated)) throw invalidArgument(where, 'curated must be an array of { name, weight }', curated);
   for (const c of curated) checkNumber(where, `curated ${c?.name} weight`, c?.weight, 0);
-  const relation = typeof o.relation === 'string' ? o.relation : d.relation;
+  const relation = typeof o.relation === 'string' ? o.relation : servingRelation(set.cooccurrence);
   if (set.cooccurrence !== undefined) relationOf(set.cooccurrence, relation); // INVALID_ARGUMENT naming the relations
   if (o.clock !== undefined && typeof o.clock !== 'function')
     throw invalidArgument(where, 'clock must be a function', o.clock);
@@ -211,7 +230,25 @@ export function prepareServing(models: ModelSet, options: ServingOptions = {}): 
     curated: curated as NonNullable<ServingOptions['curated']>,
     backfillWeight: checkNumber(where, 'backfillWeight', o.backfillWeight ?? d.backfillWeight, 0),
     clock: (o.clock as (() => number) | undefined) ?? Date.now,
+    includeSeen: checkBoolean(where, 'includeSeen', o.includeSeen ?? d.includeSeen),
   });
+}
+
+/**
+ * The relation a model set serves `together` from by default: DEFAULT_SERVING_OPTIONS.relation
+ * ('bought-together') when the model has edges in it, else its first co-occurrence relation with
+ * edges (data without orders: 'customers-also' on ratings).
+ *
+ * @example
+ * servingRelation(models.cooccurrence); // 'bought-together'
+ */
+export function servingRelation(model: CooccurrenceModel | undefined): string {
+  const preferred = DEFAULT_SERVING_OPTIONS.relation;
+  if (model === undefined) return preferred;
+  const has = (name: string): boolean => model.relations.some((r) => r.name === name && r.neighbours.ids.length > 0);
+  if (has(preferred)) return preferred;
+  const other = model.relations.find((r) => r.kind === 'cooccurrence' && r.neighbours.ids.length > 0);
+  return other?.name ?? preferred;
 }
 
 interface Resolved {
@@ -223,11 +260,14 @@ interface Resolved {
   readonly curated: readonly { readonly name: CuratedListName; readonly weight: number }[];
   readonly backfillWeight: number;
   readonly clock: () => number;
+  readonly includeSeen: boolean;
 }
 
 /** A model set ready to answer (see {@link prepareServing}). Holds no I/O and no clock of its own but `clock`. */
 export class ServingModels {
   readonly models: ModelSet;
+  /** The relation that answers `together` and seeds customers' lists (see ServingOptions.relation). */
+  readonly relation: string;
   /** The serving item space: every item some model knows, in order of first appearance. */
   readonly items: IdMap;
   readonly catalog: Catalog | undefined;
@@ -244,11 +284,20 @@ export class ServingModels {
   readonly #weights: Float64Array;
   /** The factor model's items by how many customers have them: the curated stand-in. */
   readonly #popular: CandidateSource | null;
+  /**
+   * recommendItems' buffers, kept across requests: the item factors packed once for the batch
+   * scoring kernel, which scores a customer in one pass of WebAssembly SIMD (float32 sums, the very
+   * bits the scoring job's `scoreCustomers` computes, so a computed list is the published one).
+   */
+  readonly #scratch: NonNullable<RecommendItemsOptions['scratch']> = {};
+  /** The curated sources, made on first use (see #curatedSources). */
+  #curated: readonly CandidateSource[] | null = null;
 
   /** Use {@link prepareServing}. */
   constructor(models: ModelSet, options: Resolved) {
     this.models = models;
     this.#o = options;
+    this.relation = options.relation;
     this.catalog = options.catalog;
     const items = new IdMap();
     const space = (ids: readonly string[] | undefined): Space | null => {
@@ -340,14 +389,24 @@ export class ServingModels {
         mfHistory = { items: seen.indices.subarray(from, to), values: seen.data.subarray(from, to) };
         const top =
           options.personal ??
-          (recommendItems(factors.model, Int32Array.of(u), { k: o.depth, exclude: seen })[0] as TopK);
+          (recommendItems(factors.model, Int32Array.of(u), {
+            k: o.depth,
+            exclude: o.includeSeen ? undefined : seen,
+            kernel: 'auto',
+            scratch: this.#scratch,
+          })[0] as TopK);
         personal.push(this.#source(name, top, this.#factors));
       } else {
         mfHistory = this.#factorHistory(history);
         if (mfHistory.items.length > 0 && factors.model.algorithm === 'als') {
           const x = recalculateUser(factors.model as AlsModel, mfHistory.items, mfHistory.values);
-          const exclude = singleRow(mfHistory.items, factors.model.items);
-          const [top] = recommendItems({ ...factors.model, userFactors: x }, Int32Array.of(0), { k: o.depth, exclude });
+          const exclude = o.includeSeen ? undefined : singleRow(mfHistory.items, factors.model.items);
+          const [top] = recommendItems({ ...factors.model, userFactors: x }, Int32Array.of(0), {
+            k: o.depth,
+            exclude,
+            kernel: 'auto',
+            scratch: this.#scratch,
+          });
           personal.push(this.#source(name, top as TopK, this.#factors));
           folded = true;
         } else if (mfHistory.items.length > 0) {
@@ -378,7 +437,7 @@ export class ServingModels {
     const ranked = rankItems(
       plan.sources,
       { attributes: this.#attributes, history, now },
-      this.#rankOptions(where, options, recent),
+      this.#rankOptions(where, options, o.includeSeen ? [] : recent),
     );
     const source: ServedSource = folded && plan.strategy === 'personal' ? 'fold-in' : STRATEGY_SOURCE[plan.strategy];
     return { items: this.#served(ranked, mfHistory), source, warnings };
@@ -465,6 +524,28 @@ export class ServingModels {
   }
 
   /**
+   * What a shop shows when it cannot afford to compute a customer's list (the engine's load
+   * shedding): the shelf's 'best-sellers' overall, else the factor model's items bought by the most
+   * customers (source 'popular', each item because 'popular'); undefined when the models have
+   * neither. Costs a copy of k items.
+   */
+  bestSellers(k: number): ServedList | undefined {
+    const shelf = this.list('best-sellers', { k });
+    if (shelf !== undefined || this.#popular === null) return shelf;
+    const { ids, scores } = this.#popular;
+    const n = Math.min(k, ids.length);
+    const items: ServedItem[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      items[r] = {
+        item: this.items.idAt(ids[r] as number),
+        score: scores[r] as number,
+        because: [{ source: 'popular' }],
+      };
+    }
+    return { items, source: 'popular', warnings: [] };
+  }
+
+  /**
    * A ranked list computed elsewhere (a cached one) filtered and ruled as a computed list would
    * be, each item keeping its explanation. Items the serving space does not know are left out.
    *
@@ -511,14 +592,20 @@ export class ServingModels {
 
   /** A source of candidates in the serving space from a top list in a model's space. */
   #source(name: string, top: TopK, space: Space): CandidateSource {
-    return { name, ids: Int32Array.from(top.ids, (own) => space.toServing[own] as number), scores: top.scores };
+    return { name, ids: translated(top.ids, space.toServing), scores: top.scores };
   }
 
   /**
    * The curated sources (serving space), each at its weight; without curated lists to show, the
    * factor model's most popular items (bought by the most customers) stand in.
    */
-  #curatedSources(): CandidateSource[] {
+  #curatedSources(): readonly CandidateSource[] {
+    // The same for every request (the models and options do not change): made once.
+    this.#curated ??= Object.freeze(this.#makeCuratedSources());
+    return this.#curated;
+  }
+
+  #makeCuratedSources(): CandidateSource[] {
     const shelf = this.models.shelf;
     const space = this.#shelf;
     const out: CandidateSource[] = [];
@@ -532,7 +619,7 @@ export class ServingModels {
       const n = Math.min(list.ids.length, this.#o.depth);
       out.push({
         name,
-        ids: Int32Array.from(list.ids.subarray(0, n), (own) => space.toServing[own] as number),
+        ids: translated(list.ids.subarray(0, n), space.toServing),
         scores: list.scores.subarray(0, n),
         weight,
       });
@@ -547,7 +634,7 @@ export class ServingModels {
     const own = space.fromServing[item] ?? -1;
     if (own < 0) return undefined;
     const found = together(model, [own], { k: this.#o.togetherDepth, relation: this.#o.relation });
-    return { ids: Int32Array.from(found.ids, (j) => space.toServing[j] as number), scores: found.scores };
+    return { ids: translated(found.ids, space.toServing), scores: found.scores };
   }
 
   /** The customer's timeline in the serving space, then `recentItems` as views at `now`. */
@@ -567,7 +654,7 @@ export class ServingModels {
       // Events after `now` are not yet history (a model replayed for an earlier date).
       let n = own.times.length;
       while (n > 0 && (own.times[n - 1] as number) > now) n--;
-      items = Int32Array.from(own.items.subarray(0, n), (i) => space.toServing[i] as number);
+      items = translated(own.items.subarray(0, n), space.toServing);
       types = own.types.slice(0, n);
       times = own.times.slice(0, n);
     }
@@ -619,6 +706,9 @@ export class ServingModels {
       .filter((p) => p.item >= 0);
     return {
       k: options.k,
+      // Seen items kept: nothing the customer did leaves an item out (rankItems' default leaves
+      // out what they bought or have in their cart).
+      ...(this.#o.includeSeen ? { exclude: {} } : {}),
       filter: {
         ...filter,
         ...(items === undefined ? {} : { items: index(items, 'filter.items') }),
@@ -696,6 +786,13 @@ export function listValue(items: readonly ServedItem[]): {
     scores: Float32Array.from(items, (i) => i.score),
     because: items.map((i) => i.because),
   };
+}
+
+/** `ids` of a model's item space in the serving space (a loop: Int32Array.from with a callback is ~3× slower). */
+function translated(ids: Int32Array, toServing: Int32Array): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(ids.length);
+  for (let p = 0; p < ids.length; p++) out[p] = toServing[ids[p] as number] as number;
+  return out;
 }
 
 /** A one-row Csr holding `items` (ascending): what a folded-in customer already has. */

@@ -1,4 +1,5 @@
 import { checkName, checkNumber, checkOneOf, checkOptions, invalidArgument, type TopK } from '@encore/core';
+import { cellOf, slotTable } from './internal/slot-table.js';
 
 /**
  * Candidates from one source — a model's top-N (`recommendItems`, `scoreFactors` + `topK`),
@@ -69,10 +70,22 @@ export function mergeCandidates(lists: readonly TopK[], options: MergeCandidates
   if (because !== undefined && (typeof because !== 'object' || because === null || because.length !== lists.length)) {
     throw invalidArgument(where, `because must hold one item per list (${lists.length})`, because?.length);
   }
-  const score = new Map<number, number>();
-  const best = new Map<number, number>();
-  const seed = new Map<number, number>();
-  lists.forEach((list, l) => {
+  // One pass over the lists: every distinct item gets a slot in order of first appearance (an
+  // open-addressing table sized for the entries, not Maps), its combined score, its best single
+  // score and the seed behind that.
+  let entries = 0;
+  for (const list of lists) entries += list?.ids instanceof Int32Array ? list.ids.length : 0;
+  const table = slotTable(entries);
+  const item = new Int32Array(entries);
+  const total = new Float64Array(entries);
+  const best = new Float64Array(entries);
+  const seed = new Int32Array(entries);
+  const keys = table.keys;
+  let n = 0;
+  for (let l = 0; l < lists.length; l++) {
+    if (!(l in lists)) continue; // a hole, as forEach skips it
+    // Float64 scores are taken too (a merged source's, say), as the check below says.
+    const list = lists[l] as { readonly ids: Int32Array; readonly scores: Float32Array | Float64Array };
     if (
       typeof list !== 'object' ||
       list === null ||
@@ -89,21 +102,45 @@ export function mergeCandidates(lists: readonly TopK[], options: MergeCandidates
       const s = list.scores[p] as number;
       if (i < 0) throw invalidArgument(where, `lists[${l}].ids[${p}] must be an item index`, i);
       if (!Number.isFinite(s)) throw invalidArgument(where, `lists[${l}].scores[${p}] must be finite`, s);
-      const had = score.get(i);
-      score.set(i, had === undefined ? s : combine === 'sum' ? had + s : Math.max(had, s));
-      if (!((best.get(i) ?? Number.NEGATIVE_INFINITY) >= s)) {
-        best.set(i, s);
-        seed.set(i, by);
+      const cell = cellOf(table, i);
+      if (keys[cell] === -1) {
+        const slot = n++;
+        keys[cell] = i;
+        table.slots[cell] = slot;
+        item[slot] = i;
+        total[slot] = s;
+        best[slot] = s;
+        seed[slot] = by;
+        continue;
+      }
+      const slot = table.slots[cell] as number;
+      const had = total[slot] as number;
+      total[slot] = combine === 'sum' ? had + s : Math.max(had, s);
+      // The seed behind the largest single score; ties keep the earlier list's.
+      if (!((best[slot] as number) >= s)) {
+        best[slot] = s;
+        seed[slot] = by;
       }
     }
-  });
-  const ids = Int32Array.from(score.keys());
-  ids.sort((a, b) => (score.get(b) as number) - (score.get(a) as number) || a - b);
+  }
+  // Slots in order of first appearance, sorted by the comparator the item ids were sorted with.
+  const order = new Int32Array(n);
+  for (let slot = 0; slot < n; slot++) order[slot] = slot;
+  order.sort((a, b) => (total[b] as number) - (total[a] as number) || (item[a] as number) - (item[b] as number));
+  const ids = new Int32Array(n);
+  const scores = new Float64Array(n);
+  const seeds = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const slot = order[r] as number;
+    ids[r] = item[slot] as number;
+    scores[r] = total[slot] as number;
+    seeds[r] = seed[slot] as number;
+  }
   return {
     name,
     ids,
-    scores: Float64Array.from(ids, (i) => score.get(i) as number),
-    because: Int32Array.from(ids, (i) => seed.get(i) as number),
+    scores,
+    because: seeds,
     weight,
     ...(reason === undefined ? {} : { reason }),
   };

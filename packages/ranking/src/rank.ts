@@ -370,11 +370,17 @@ export function rankItems(
   // 1–2. The candidate pool: every distinct item once (a slot each, in order of first appearance),
   // then filters and exclusions.
   let entries = 0;
-  for (const s of sources) entries += s.ids.length;
+  let longest = 0;
+  for (const s of sources) {
+    entries += s.ids.length;
+    longest = Math.max(longest, s.ids.length);
+  }
+  // The request's working arrays, all from one buffer (see RequestArrays); the pool is at most `entries`.
+  const arrays = new RequestArrays(entries, longest);
   const table = slotTable(entries);
-  const entrySlot = new Int32Array(entries);
-  const poolItem = new Int32Array(entries);
-  const lastSource = new Int32Array(entries);
+  const entrySlot = arrays.int32(entries);
+  const poolItem = arrays.int32(entries);
+  const lastSource = arrays.int32(entries);
   let pool = 0;
   let e = 0;
   sources.forEach((s, at) => {
@@ -396,7 +402,7 @@ export function rankItems(
     }
   });
   const excluded = excludedItems(history, r.lookback, now);
-  const eligible = new Uint8Array(pool);
+  const eligible = arrays.uint8(pool);
   let filtered = 0;
   let excludedCount = 0;
   for (let slot = 0; slot < pool; slot++) {
@@ -407,21 +413,24 @@ export function rankItems(
   }
 
   // 3. Blend. Each contribution is kept as an entry, chained per slot, for the explanations.
-  const score = new Float64Array(pool);
-  const head = new Int32Array(pool).fill(-1);
-  const next = new Int32Array(entries);
-  const entrySource = new Int32Array(entries);
-  const entryPosition = new Int32Array(entries);
-  const entryRank = new Int32Array(entries);
-  const entryContribution = new Float64Array(entries);
+  const score = arrays.float64(pool);
+  const head = arrays.int32(pool).fill(-1);
+  const next = arrays.int32(entries);
+  const entrySource = arrays.int32(entries);
+  const entryPosition = arrays.int32(entries);
+  const entryRank = arrays.int32(entries);
+  const entryContribution = arrays.float64(entries);
+  // One source at a time: its survivors, their ranks and normalised scores (written before read).
+  const slots = arrays.int32(longest);
+  const positions = arrays.int32(longest);
+  const values = arrays.float64(longest);
+  const rank = arrays.int32(longest);
+  const value = arrays.float64(longest);
   let first = 0;
   e = 0;
   sources.forEach((s, at) => {
     const weight = s.weight ?? 1;
     const { ids, scores } = s;
-    const slots = new Int32Array(ids.length);
-    const positions = new Int32Array(ids.length);
-    const values = new Float64Array(ids.length);
     let m = 0;
     for (let p = 0; p < ids.length; p++) {
       const slot = entrySlot[first + p] as number;
@@ -431,8 +440,6 @@ export function rankItems(
       values[m++] = scores[p] as number;
     }
     first += ids.length;
-    const rank = new Int32Array(m);
-    const value = new Float64Array(m);
     normalizeScores(values.subarray(0, m), r.normalize, r.rrfConstant, rank, value);
     for (let q = 0; q < m; q++) {
       const slot = slots[q] as number;
@@ -448,8 +455,8 @@ export function rankItems(
   });
 
   // 4. Boosts and bury.
-  const factor = new Float64Array(pool).fill(1);
-  const buried = new Uint8Array(pool);
+  const factor = arrays.float64(pool).fill(1);
+  const buried = arrays.uint8(pool);
   const { margin, promoted, stock, category } = attributes;
   for (let slot = 0; slot < pool; slot++) {
     if (eligible[slot] === 0) continue;
@@ -491,7 +498,7 @@ export function rankItems(
       : score[a] !== score[b]
         ? (score[a] as number) > (score[b] as number)
         : (poolItem[a] as number) < (poolItem[b] as number);
-  const heap = new Int32Array(pool);
+  const heap = arrays.int32(pool);
   let size = 0;
   for (let slot = 0; slot < pool; slot++) {
     if (eligible[slot] === 1 && !pinnedItems.has(poolItem[slot] as number)) heap[size++] = slot;
@@ -574,6 +581,48 @@ export function rankItems(
     explanations,
     report: { candidates: pool, filtered, excluded: excludedCount, capped: cappedCount, pinsDropped },
   };
+}
+
+/**
+ * The working arrays of one rankItems call, cut from one zeroed ArrayBuffer: a request makes about
+ * 25 of them, a few hundred entries each, and each typed array of its own costs ~1 µs to allocate
+ * (most of rankItems' time before); one buffer of their total costs a few. Sized for `entries`
+ * candidate entries (the pool is at most that) and sources of at most `longest`; handed out in
+ * the order rankItems takes them, float64 first so that every view is aligned.
+ */
+class RequestArrays {
+  readonly #buffer: ArrayBuffer;
+  #float64 = 0;
+  #int32: number;
+  #uint8: number;
+
+  constructor(entries: number, longest: number) {
+    // float64: score, entryContribution, factor (entries each), values, value (longest each);
+    // int32: 9 × entries, 3 × longest; uint8: eligible, buried.
+    const f64 = 3 * entries + 2 * longest;
+    const i32 = 9 * entries + 3 * longest;
+    this.#int32 = 8 * f64;
+    this.#uint8 = this.#int32 + 4 * i32;
+    this.#buffer = new ArrayBuffer(this.#uint8 + 2 * entries);
+  }
+
+  float64(length: number): Float64Array {
+    const view = new Float64Array(this.#buffer, this.#float64, length);
+    this.#float64 += 8 * length;
+    return view;
+  }
+
+  int32(length: number): Int32Array {
+    const view = new Int32Array(this.#buffer, this.#int32, length);
+    this.#int32 += 4 * length;
+    return view;
+  }
+
+  uint8(length: number): Uint8Array {
+    const view = new Uint8Array(this.#buffer, this.#uint8, length);
+    this.#uint8 += length;
+    return view;
+  }
 }
 
 /** Restores the heap property (the best item on top) below position `at`. */

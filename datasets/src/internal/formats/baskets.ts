@@ -14,6 +14,7 @@ const PURCHASE = eventTypeCode('purchase');
  * within one basket, counted once), `emptyCells` (empty names, e.g. padding commas, ignored).
  */
 export const BASKETS: FormatSpec = {
+  what: 'a basket file',
   encoding: 'utf8',
   countKeys: ['itemOccurrences', 'duplicateItems', 'emptyCells'],
   skipKeys: [],

@@ -1,6 +1,17 @@
-import { EVENT_TYPES, eventTypeCode, IdMap, parseTimestamp, RATING_RANGE } from '@encore/core';
+import {
+  ANONYMOUS_PREFIX,
+  checkTimestamp,
+  DEVICE_PREFIX,
+  EVENT_TYPES,
+  eventTypeCode,
+  IdMap,
+  isAnonymousCustomer,
+  parseTimestamp,
+  RATING_RANGE,
+} from '@encore/core';
 import { EVENT_FIELDS, type EventField } from '../../options.js';
 import {
+  fitsFloat32,
   idProblem,
   isPlainDecimal,
   parseDecimalRange,
@@ -30,9 +41,12 @@ const TYPE_LIST = EVENT_TYPES.join(', ');
  * (quotes, control characters, a check that fails, an unusual number) goes to the general path,
  * which splits it into strings and finds the reason exactly as before.
  *
+ * With `options.type` every row is an event of that type and no column may map to `type`.
+ *
  * Counts: `ignoredColumns` (header columns mapped to no field).
  */
 export const CSV: FormatSpec = {
+  what: 'an event CSV file',
   encoding: 'utf8',
   countKeys: ['ignoredColumns'],
   skipKeys: [],
@@ -40,6 +54,9 @@ export const CSV: FormatSpec = {
     const cells: string[] = [];
     const fields = emptyRowFields();
     const typeMap = options.typeMap;
+    const fixedType = options.type;
+    const fixedCode = fixedType === null ? -1 : eventTypeCode(fixedType);
+    const { from, to } = options.timeRange;
     let width = 0;
     // Column index of each field, -1 when absent.
     let typeCol = -1;
@@ -88,7 +105,7 @@ export const CSV: FormatSpec = {
         return tally.reject(lineNo, `expected ${width} comma-separated fields as in the header, found ${n}`);
 
       // The checks below follow validateEvent step by step (same order, same reasons).
-      const rawType = cell(typeCol);
+      const rawType = fixedType ?? cell(typeCol);
       const type = rawType === undefined ? undefined : (typeMap?.get(rawType) ?? rawType);
       const code = type === undefined ? -1 : typeCodeOf(type);
       if (code < 0)
@@ -109,6 +126,7 @@ export const CSV: FormatSpec = {
         fieldProblem('sessionId', sessionId) ??
         fieldProblem('orderId', orderId);
       if (problem !== undefined) return tally.reject(lineNo, problem);
+      if (userId !== undefined && isAnonymousCustomer(userId)) return tally.reject(lineNo, RESERVED_USER_ID);
       if (userId === undefined && anonymousId === undefined && deviceId === undefined) {
         return tally.reject(lineNo, 'event needs a customer key: userId, anonymousId or deviceId');
       }
@@ -127,11 +145,15 @@ export const CSV: FormatSpec = {
       if (Number.isNaN(timestamp)) {
         return tally.reject(lineNo, 'timestamp must be epoch milliseconds or an ISO 8601 string with a time zone');
       }
+      const timeProblem = checkTimestamp(timestamp, options.timeRange);
+      if (timeProblem !== undefined) return tally.reject(lineNo, `timestamp ${timeProblem}`);
       const quantity = optionalNumber(cell(quantityCol));
-      if (Number.isNaN(quantity)) return tally.reject(lineNo, 'quantity must be a finite number');
+      if (Number.isNaN(quantity) || (quantity !== undefined && !fitsFloat32(quantity))) {
+        return tally.reject(lineNo, 'quantity must be a finite number within float32 range (below 3.4e38)');
+      }
       const price = optionalNumber(cell(priceCol));
-      if (Number.isNaN(price) || (price !== undefined && price < 0)) {
-        return tally.reject(lineNo, 'price must be a finite number ≥ 0');
+      if (Number.isNaN(price) || (price !== undefined && (price < 0 || !fitsFloat32(price)))) {
+        return tally.reject(lineNo, 'price must be a finite number ≥ 0 within float32 range (below 3.4e38)');
       }
       const rating = optionalNumber(cell(ratingCol));
       if (Number.isNaN(rating) || (rating !== undefined && (rating < RATING_RANGE.min || rating > RATING_RANGE.max))) {
@@ -186,15 +208,17 @@ export const CSV: FormatSpec = {
      */
     const acceptInPlace = (text: string, start: number, end: number): boolean => {
       if (!splitCommaRanges(text, start, end, cellStart, cellEnd)) return false;
-      const typeStart = cellStart[typeCol] as number;
-      const typeEnd = cellEnd[typeCol] as number;
-      if (typeStart === typeEnd) return false;
-      let code: number;
-      if (typeMap === null) {
-        code = typeCodeAt(text, typeStart, typeEnd);
-      } else {
-        const t = typeNames.indexOfRange(text, typeStart, typeEnd);
-        code = t < 0 ? -1 : (typeCodes[t] as number);
+      let code = fixedCode;
+      if (fixedType === null) {
+        const typeStart = cellStart[typeCol] as number;
+        const typeEnd = cellEnd[typeCol] as number;
+        if (typeStart === typeEnd) return false;
+        if (typeMap === null) {
+          code = typeCodeAt(text, typeStart, typeEnd);
+        } else {
+          const t = typeNames.indexOfRange(text, typeStart, typeEnd);
+          code = t < 0 ? -1 : (typeCodes[t] as number);
+        }
       }
       if (code < 0) return false;
       // No control characters anywhere (splitCommaRanges checked): ids need only a length check.
@@ -211,7 +235,9 @@ export const CSV: FormatSpec = {
         return false;
       }
       const has = row.start;
-      if ((has[USER] as number) < 0 && (has[ANONYMOUS] as number) < 0 && (has[DEVICE] as number) < 0) return false;
+      const userAt = has[USER] as number;
+      if (userAt >= 0 && hasReservedPrefixAt(text, userAt, row.end[USER] as number)) return false;
+      if (userAt < 0 && (has[ANONYMOUS] as number) < 0 && (has[DEVICE] as number) < 0) return false;
       if (code === SEARCH) {
         const q = has[QUERY] as number;
         if (q < 0 || text.slice(q, row.end[QUERY]).trim() === '') return false;
@@ -224,11 +250,11 @@ export const CSV: FormatSpec = {
       if (timestamp >= 0) timestamp = timestamp < 1e11 ? timestamp * 1000 : timestamp;
       else if (tsStart === tsEnd) return false;
       else timestamp = timestampOf(text.slice(tsStart, tsEnd));
-      if (Number.isNaN(timestamp)) return false;
+      if (!(timestamp >= from && timestamp < to)) return false; // NaN too
       const quantity = numberCell(text, quantityCol);
-      if (quantity === Number.POSITIVE_INFINITY) return false;
+      if (quantity === Number.POSITIVE_INFINITY || !(Number.isNaN(quantity) || fitsFloat32(quantity))) return false;
       const price = numberCell(text, priceCol);
-      if (price === Number.POSITIVE_INFINITY || price < 0) return false;
+      if (price === Number.POSITIVE_INFINITY || price < 0 || !(Number.isNaN(price) || fitsFloat32(price))) return false;
       const rating = numberCell(text, ratingCol);
       if (rating === Number.POSITIVE_INFINITY || rating < RATING_RANGE.min || rating > RATING_RANGE.max) return false;
       if (code === RATE && Number.isNaN(rating)) return false;
@@ -269,8 +295,17 @@ export const CSV: FormatSpec = {
             }
           }
         }
+        const typeColumn = columnOf.get('type');
+        if (fixedType !== null && typeColumn !== undefined) {
+          throw parseError(
+            where,
+            path,
+            lineNo,
+            `header maps column ${JSON.stringify(names[typeColumn])} to type, but options.type says every event is a ${fixedType}; expected one of them`,
+          );
+        }
         const missing: string[] = [];
-        if (!columnOf.has('type')) missing.push('type');
+        if (!columnOf.has('type') && fixedType === null) missing.push('type');
         if (!columnOf.has('timestamp')) missing.push('timestamp');
         if (!columnOf.has('userId') && !columnOf.has('anonymousId') && !columnOf.has('deviceId')) {
           missing.push('userId, anonymousId or deviceId');
@@ -281,7 +316,7 @@ export const CSV: FormatSpec = {
             where,
             path,
             lineNo,
-            `header maps no column to ${missing.join('; ')}, expected them (see options.columns)`,
+            `header maps no column to ${missing.join('; ')}, expected them (see options.columns${missing[0] === 'type' ? '; options.type gives a file of one event type' : ''})`,
           );
         }
         width = n;
@@ -397,6 +432,18 @@ function typeCodeAt(text: string, start: number, end: number): number {
   }
   for (let i = 0; i < name.length; i++) if (text.charCodeAt(start + i) !== name.charCodeAt(i)) return -1;
   return code;
+}
+
+/** validateEvent's reason for a userId that names an anonymous or device customer. */
+const RESERVED_USER_ID = `userId must not start with "${ANONYMOUS_PREFIX}" or "${DEVICE_PREFIX}" (reserved for anonymous and device customers)`;
+
+/** isAnonymousCustomer of `text[start, end)` without slicing it. */
+function hasReservedPrefixAt(text: string, start: number, end: number): boolean {
+  return startsWithAt(text, start, end, ANONYMOUS_PREFIX) || startsWithAt(text, start, end, DEVICE_PREFIX);
+}
+
+function startsWithAt(text: string, start: number, end: number, prefix: string): boolean {
+  return end - start >= prefix.length && text.startsWith(prefix, start);
 }
 
 /** `<field> <problem>` when `value` is present and not a valid id (validateEvent's wording). */

@@ -1,5 +1,13 @@
-import { type CatalogItem, eventTypeCode } from '@encore/core';
-import { idProblem, ownString, show, splitPlain, splitQuoted } from '../fields.js';
+import {
+  ANONYMOUS_PREFIX,
+  type CatalogItem,
+  checkTimestamp,
+  DEVICE_PREFIX,
+  eventTypeCode,
+  isAnonymousCustomer,
+  MAX_TITLE_LENGTH,
+} from '@encore/core';
+import { cutText, fitsFloat32, idProblem, ownString, show, splitPlain, splitQuoted } from '../fields.js';
 import { emptyRowFields, type FormatSpec } from '../format-spec.js';
 import { LondonClock, parseUkDateTime } from '../london-time.js';
 import { parseError } from '../tally.js';
@@ -47,7 +55,13 @@ const COLUMNS = {
   customer: ['CustomerID', 'Customer ID'],
 } as const;
 
-/** Prefix of the anonymousId of a guest (a row without CustomerID): one guest per invoice. */
+const NOT_FLOAT32 = 'must be a finite number within float32 range (below 3.4e38)';
+const RESERVED_CUSTOMER = `CustomerID must not start with "${ANONYMOUS_PREFIX}" or "${DEVICE_PREFIX}" (reserved for anonymous and device customers)`;
+
+/**
+ * Prefix of the anonymousId of a guest (a row without CustomerID): one guest per invoice. As a
+ * customer (core's `defaultCustomers`) a guest reads `anonymous:guest-invoice:<InvoiceNo>`.
+ */
 export const GUEST_INVOICE_PREFIX = 'guest-invoice:';
 
 /**
@@ -58,20 +72,24 @@ export const GUEST_INVOICE_PREFIX = 'guest-invoice:';
  * - skipped `nonProductStockCode` (see ONLINE_RETAIL_NON_PRODUCT_CODES), `stockAdjustment` (not a
  *   cancellation and quantity ≤ 0: damages, corrections) or `cancellationNotNegative` (a `C`
  *   invoice whose quantity is ≥ 0);
- * - rejected when malformed (field count, empty ids, non-numeric quantity or price, bad date, or a
- *   negative price on a product line).
+ * - rejected when malformed (field count, empty ids, a quantity or price that is not a number
+ *   finite as a float32, a bad date or one outside `options.timeRange`, a negative price on a
+ *   product line, a CustomerID starting with `anonymous:` or `device:`).
  *
  * Country is a property of the customer, not of the item or the event, so it is not loaded.
  * The catalog has every StockCode of an accepted line, titled with the first non-empty
  * Description of an accepted line (trimmed; descriptions of skipped lines are notes like
- * "damaged").
+ * "damaged"). A Description longer than MAX_TITLE_LENGTH (1,000) characters is cut to it and the
+ * line counted as a `titleTruncated` warning; the event is kept.
  *
  * Counts: `cancellationRows` and `guestRows` (non-rejected lines), `zeroPriceEvents`,
  * `itemsWithConflictingDescriptions` (StockCodes whose accepted lines carry more than one
  * description; the first is the title), `catalogItems`, `untitledItems` (no description at all).
  */
 export const ONLINE_RETAIL: FormatSpec = {
+  what: 'an Online Retail CSV file',
   encoding: 'utf8',
+  warningKeys: ['titleTruncated'],
   countKeys: [
     'cancellationRows',
     'guestRows',
@@ -81,10 +99,11 @@ export const ONLINE_RETAIL: FormatSpec = {
     'untitledItems',
   ],
   skipKeys: ['nonProductStockCode', 'stockAdjustment', 'cancellationNotNegative'],
-  create({ where, path, sink, tally }) {
+  create({ where, path, sink, tally, options }) {
     const cells: string[] = [];
     const fields = emptyRowFields();
     const clock = new LondonClock();
+    const { timeRange } = options;
     /** StockCode → title ('' until a description is seen). */
     const titles = new Map<string, string>();
     const conflicting = new Set<string>();
@@ -139,6 +158,7 @@ export const ONLINE_RETAIL: FormatSpec = {
         const quantity = quantityText.length === 0 ? Number.NaN : Number(quantityText);
         if (!Number.isFinite(quantity))
           return tally.reject(lineNo, `Quantity must be a number, found ${show(quantityText)}`);
+        if (!fitsFloat32(quantity)) return tally.reject(lineNo, `Quantity ${NOT_FLOAT32}, found ${show(quantityText)}`);
         const dateText = cells[dateCol] as string;
         const timestamp = parseUkDateTime(dateText, clock);
         if (Number.isNaN(timestamp)) {
@@ -147,16 +167,22 @@ export const ONLINE_RETAIL: FormatSpec = {
             `InvoiceDate must be YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM (UK time), found ${show(dateText)}`,
           );
         }
+        const timeProblem = checkTimestamp(timestamp, timeRange);
+        if (timeProblem !== undefined)
+          return tally.reject(lineNo, `InvoiceDate ${timeProblem}, found ${show(dateText)}`);
         const priceText = cells[priceCol] as string;
         const price = priceText.length === 0 ? Number.NaN : Number(priceText);
         if (!Number.isFinite(price))
           return tally.reject(lineNo, `UnitPrice must be a number, found ${show(priceText)}`);
+        if (!fitsFloat32(price)) return tally.reject(lineNo, `UnitPrice ${NOT_FLOAT32}, found ${show(priceText)}`);
         let customer = cells[customerCol] as string;
         // Spreadsheet exports of Online Retail II write the id as a float: 13085.0.
         if (customer.endsWith('.0')) customer = customer.slice(0, -2);
         if (customer.length > 0) {
           problem = idProblem(customer);
           if (problem) return tally.reject(lineNo, `CustomerID ${problem}`);
+          if (isAnonymousCustomer(customer))
+            return tally.reject(lineNo, `${RESERVED_CUSTOMER}, found ${show(customer)}`);
         }
 
         const cancellation = invoice.charCodeAt(0) === 67; // 'C'
@@ -171,7 +197,15 @@ export const ONLINE_RETAIL: FormatSpec = {
           return tally.skip(cancellation ? 'cancellationNotNegative' : 'stockAdjustment');
         }
 
-        const description = (cells[descriptionCol] as string).trim();
+        let description = (cells[descriptionCol] as string).trim();
+        if (description.length > MAX_TITLE_LENGTH) {
+          tally.warn(
+            lineNo,
+            'titleTruncated',
+            `Description of ${description.length} characters cut to ${MAX_TITLE_LENGTH} (MAX_TITLE_LENGTH)`,
+          );
+          description = cutText(description, MAX_TITLE_LENGTH);
+        }
         const title = titles.get(stockCode);
         if (title === undefined) titles.set(ownString(stockCode), ownString(description));
         else if (title === '') {

@@ -1,4 +1,4 @@
-import { eventTypeCode } from '@encore/core';
+import { checkTimestamp, eventTypeCode } from '@encore/core';
 import { idProblem, isDigits, parseDigits, show, splitPlain, splitQuoted } from '../fields.js';
 import { emptyRowFields, type FormatSpec } from '../format-spec.js';
 import { parseError } from '../tally.js';
@@ -24,16 +24,18 @@ const REQUIRED = ['timestamp', 'visitorid', 'event', 'itemid'] as const;
 
 /**
  * RetailRocket `events.csv`: header `timestamp,visitorid,event,itemid,transactionid` (any column
- * order), timestamp in epoch ms; view → view, addtocart → cart, transaction → purchase;
+ * order), timestamp in epoch ms (within `options.timeRange`); view → view, addtocart → cart, transaction → purchase;
  * transactionid → orderId. `transactionsWithoutId` counts transactions with no transactionid.
  * The catalog is left empty (`item_properties*.csv` are not read).
  */
 export const RETAILROCKET: FormatSpec = {
-  defaultFile: 'events.csv',
+  defaultFiles: ['events.csv'],
+  what: 'a RetailRocket events.csv file',
   encoding: 'utf8',
   countKeys: ['transactionsWithoutId'],
   skipKeys: [],
-  create({ where, path, sink, tally }) {
+  create({ where, path, sink, tally, options }) {
+    const { timeRange } = options;
     const cells: string[] = [];
     const fields = emptyRowFields();
     let width = 0;
@@ -75,6 +77,9 @@ export const RETAILROCKET: FormatSpec = {
             lineNo,
             `timestamp must be epoch milliseconds (digits), found ${show(cells[tsCol] as string)}`,
           );
+        const timeProblem = checkTimestamp(ms, timeRange);
+        if (timeProblem !== undefined)
+          return tally.reject(lineNo, `timestamp ${timeProblem}, found ${show(cells[tsCol] as string)}`);
         const visitor = cells[visitorCol] as string;
         if (!isDigits(visitor))
           return tally.reject(lineNo, `visitorid must be a non-negative integer, found ${show(visitor)}`);

@@ -1,4 +1,4 @@
-import { type CatalogItem, eventTypeCode } from '@encore/core';
+import { type CatalogItem, checkTimestamp, eventTypeCode } from '@encore/core';
 import { isDigits, ownString, parseDigits, show, splitPlain } from '../fields.js';
 import { emptyRowFields, type FormatSpec } from '../format-spec.js';
 
@@ -25,16 +25,19 @@ function behaviorCode(behavior: string): number {
 
 /**
  * Alibaba Taobao `UserBehavior.csv`: no header, `user,item,category,behavior,unix-seconds`;
- * pv → view, cart → cart, fav → wishlist, buy → purchase. The catalog holds every item with
+ * pv → view, cart → cart, fav → wishlist, buy → purchase; a time outside `options.timeRange` is
+ * rejected. The catalog holds every item with
  * categoryPath [category id] (the first category seen; later different ones are counted in
  * `categoryConflicts`).
  */
 export const TAOBAO: FormatSpec = {
-  defaultFile: 'UserBehavior.csv',
+  defaultFiles: ['UserBehavior.csv'],
+  what: 'a Taobao UserBehavior.csv file',
   encoding: 'utf8',
   countKeys: ['catalogItems', 'categoryConflicts'],
   skipKeys: [],
-  create({ sink, tally }) {
+  create({ sink, tally, options }) {
+    const { timeRange } = options;
     const cells: string[] = [];
     const fields = emptyRowFields();
     const categoryOf = new Map<string, string>();
@@ -62,6 +65,9 @@ export const TAOBAO: FormatSpec = {
         const seconds = parseDigits(cells[4] as string);
         if (seconds < 0)
           return tally.reject(lineNo, `timestamp must be Unix seconds (digits), found ${show(cells[4] as string)}`);
+        const timeProblem = checkTimestamp(seconds * 1000, timeRange);
+        if (timeProblem !== undefined)
+          return tally.reject(lineNo, `timestamp ${timeProblem}, found ${show(cells[4] as string)}`);
         const known = categoryOf.get(item);
         if (known === undefined) categoryOf.set(ownString(item), ownString(category));
         else if (known !== category) tally.count('categoryConflicts');

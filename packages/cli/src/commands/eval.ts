@@ -4,6 +4,7 @@ import { algorithmRegistry, evaluateAlgorithm } from '@encore/jobs';
 import { defineCommand } from '../command.js';
 import { ALGORITHM_FLAGS, algorithmParams, GRID_FLAGS, parseGrid } from '../internal/algorithm-params.js';
 import { COMMON_FLAGS } from '../internal/common-flags.js';
+import { dataInput } from '../internal/data-input.js';
 import { formatEvalReport } from '../internal/eval-report.js';
 import { writeResult } from '../internal/output.js';
 
@@ -17,6 +18,8 @@ export const evalCommand = defineCommand({
   flags: {
     data: { ...data, required: true },
     format: { ...format, required: true },
+    columns: COMMON_FLAGS.columns,
+    type: COMMON_FLAGS.type,
     algorithm: {
       type: 'choice',
       choices: [...algorithmRegistry.keys()],
@@ -53,6 +56,7 @@ export const evalCommand = defineCommand({
       help: 'event types that count as interactions; default the format’s',
     },
     strict,
+    'include-seen': COMMON_FLAGS['include-seen'],
     json,
     quiet,
     help,
@@ -64,6 +68,7 @@ export const evalCommand = defineCommand({
     const result = await evaluateAlgorithm({
       data: flags.data,
       format: flags.format,
+      input: dataInput(flags),
       algorithm: flags.algorithm,
       params: Object.fromEntries(params),
       split: flags.split,
@@ -73,6 +78,7 @@ export const evalCommand = defineCommand({
       ...(flags.events.length === 0 ? {} : { events: flags.events }),
       strict: flags.strict,
       grid,
+      includeSeen: flags['include-seen'],
       progress,
       signal,
     });

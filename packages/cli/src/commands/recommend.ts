@@ -58,6 +58,7 @@ export const recommendCommand = defineCommand({
     cache: { ...cache, help: 'read through a Redis cache first: redis://host:port' },
     namespace,
     'cache-prefix': COMMON_FLAGS['cache-prefix'],
+    'include-seen': COMMON_FLAGS['include-seen'],
     json,
     help,
   },
@@ -72,6 +73,7 @@ export const recommendCommand = defineCommand({
       cache: flags.cache,
       namespace: flags.namespace,
       cachePrefix: flags['cache-prefix'],
+      includeSeen: flags['include-seen'],
     });
     try {
       const list = await opened.engine.recommend(flags.user, {

@@ -2,6 +2,7 @@ import { EVENT_TYPES } from '@encore/core';
 import { mineAssociationRules, type RulesResult } from '@encore/jobs';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS } from '../internal/common-flags.js';
+import { dataInput } from '../internal/data-input.js';
 import { count, writeResult } from '../internal/output.js';
 
 const { data, format, strict, json, quiet, help } = COMMON_FLAGS;
@@ -17,6 +18,8 @@ export const rulesCommand = defineCommand({
   flags: {
     data: { ...data, required: true },
     format: { ...format, required: true },
+    columns: COMMON_FLAGS.columns,
+    type: COMMON_FLAGS.type,
     basket: { type: 'choice', choices: ['order', 'session'], default: 'order', help: 'what one basket is' },
     events: {
       type: 'list',
@@ -51,6 +54,7 @@ export const rulesCommand = defineCommand({
     const result = await mineAssociationRules({
       data: flags.data,
       format: flags.format,
+      input: dataInput(flags),
       basket: flags.basket,
       events: flags.events,
       minSupport: flags['min-support'],

@@ -2,6 +2,7 @@ import { EncoreError, ErrorCode } from '@encore/core';
 import { type ScoreResult, scoreLists } from '@encore/jobs';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS } from '../internal/common-flags.js';
+import { dataInput } from '../internal/data-input.js';
 import { writeResult } from '../internal/output.js';
 
 const { data, format, k, threads, cache, namespace, strict, json, quiet, help } = COMMON_FLAGS;
@@ -23,6 +24,8 @@ export const scoreCommand = defineCommand({
     },
     data: { ...data, help: "events whose items are left out of each customer's list (default: the training data)" },
     format: { ...format, help: 'format of --data' },
+    columns: COMMON_FLAGS.columns,
+    type: COMMON_FLAGS.type,
     k: { ...k, default: 20 },
     threads,
     users: { type: 'string', placeholder: 'file', help: 'customer ids to score, one per line (default: all)' },
@@ -37,6 +40,18 @@ export const scoreCommand = defineCommand({
       help: 'also publish, in the same version, what goes with each item and the curated lists',
     },
     strict: { ...strict, help: 'fail on the first unknown customer in --users or malformed line' },
+    'include-seen': COMMON_FLAGS['include-seen'],
+    'include-guests': {
+      type: 'boolean',
+      help: 'score anonymous and device customers (guests, cookies) too; left out by default',
+    },
+    'lock-wait': {
+      type: 'integer',
+      min: 0,
+      max: 86_400_000,
+      default: 0,
+      help: "milliseconds to wait for another publisher's lock (a crashed one holds it until its 60 s lease ends)",
+    },
     json,
     quiet,
     help,
@@ -60,7 +75,7 @@ export const scoreCommand = defineCommand({
       models: flags.model,
       ...(flags.data === undefined || flags.format === undefined
         ? {}
-        : { data: { path: flags.data, format: flags.format, strict: flags.strict } }),
+        : { data: dataInput({ ...flags, data: flags.data, format: flags.format }) }),
       k: flags.k,
       threads: flags.threads,
       users: flags.users,
@@ -70,6 +85,9 @@ export const scoreCommand = defineCommand({
       namespace: flags.namespace,
       cachePrefix: flags['cache-prefix'],
       strict: flags.strict,
+      includeSeen: flags['include-seen'],
+      includeGuests: flags['include-guests'],
+      lockWaitMs: flags['lock-wait'],
       progress,
       signal,
     });
@@ -79,14 +97,20 @@ export const scoreCommand = defineCommand({
 });
 
 function formatScore(r: ScoreResult): string {
-  const lines = [
-    `scored ${r.users} customers (top ${r.k}) in ${r.seconds} s: ${r.usersPerSecond} customers/s on ${r.threads} threads, ` +
-      `${r.gflops} GFLOP/s (${r.kernel} kernel); ranking ${r.rankSeconds} s`,
-  ];
+  const customers = `${r.users.toLocaleString('en-US')} ${r.users === 1 ? 'customer' : 'customers'}`;
+  const how =
+    r.kernel === 'none'
+      ? 'ranked from co-occurrence and curated lists'
+      : `on ${r.threads} ${r.threads === 1 ? 'thread' : 'threads'}, ${r.gflops} GFLOP/s (${r.kernel} kernel), ranking ${r.rankSeconds} s`;
+  // A rate from a handful of customers or a few milliseconds says nothing: shown from a second or 1,000 customers.
+  const rate = r.seconds >= 1 || r.users >= 1000 ? `, ${r.usersPerSecond.toLocaleString('en-US')} customers/s` : '';
+  const lines = [`scored ${customers} (top ${r.k}) in ${r.seconds} s${rate}; ${how}`];
   if (r.out !== null) lines.push(`lists written to ${r.out}`);
   if (r.cache !== null) {
     lines.push(`published ${r.cache.namespace} version ${r.cache.version} (${r.cache.written} values)`);
   }
   if (r.rejected > 0) lines.push(`${r.rejected} unknown customers in --users skipped: ${r.rejectedSamples.join('; ')}`);
+  if (r.guests > 0)
+    lines.push(`${r.guests.toLocaleString('en-US')} anonymous and device customers left out (--include-guests)`);
   return `${lines.join('\n')}\n`;
 }

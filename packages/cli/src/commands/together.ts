@@ -1,5 +1,5 @@
 import type { Because } from '@encore/engine';
-import { DEFAULT_SERVING_OPTIONS } from '@encore/models';
+import { servingRelation } from '@encore/models';
 import { defineCommand } from '../command.js';
 import { COMMON_FLAGS } from '../internal/common-flags.js';
 import { formatBecause } from '../internal/explain.js';
@@ -42,8 +42,9 @@ export const togetherCommand = defineCommand({
     relation: {
       type: 'string',
       placeholder: 'name',
-      default: DEFAULT_SERVING_OPTIONS.relation,
-      help: 'relation of the model: bought-together | viewed-together | viewed-bought',
+      help:
+        'relation of the model: bought-together | viewed-together | viewed-bought | customers-also ' +
+        '(default: bought-together, or the first relation with edges when it is empty)',
     },
     json,
     help,
@@ -56,15 +57,11 @@ export const togetherCommand = defineCommand({
       cachePrefix: COMMON_FLAGS['cache-prefix'].default,
     });
     try {
-      const list = await opened.engine.together(flags.item, {
-        k: flags.k,
-        titles: true,
-        // The serving relation is the default; naming it would read as "another relation".
-        ...(flags.relation === DEFAULT_SERVING_OPTIONS.relation ? {} : { relation: flags.relation }),
-      });
+      const relation = flags.relation ?? servingRelation(opened.models?.cooccurrence);
+      const list = await opened.engine.together(flags.item, { k: flags.k, titles: true, relation });
       const result: TogetherResult = {
         items: flags.item,
-        relation: flags.relation,
+        relation,
         together: list.items.map(({ item, title, score, support, because }) => ({
           item,
           title: title ?? '',

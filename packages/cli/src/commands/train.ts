@@ -3,6 +3,7 @@ import { TRAINABLE_ALGORITHMS, type TrainResult, trainModels } from '@encore/job
 import { defineCommand } from '../command.js';
 import { ALGORITHM_FLAGS, algorithmParams } from '../internal/algorithm-params.js';
 import { COMMON_FLAGS } from '../internal/common-flags.js';
+import { dataInput } from '../internal/data-input.js';
 import { count, writeResult } from '../internal/output.js';
 
 const { data, format, strict, json, quiet, help } = COMMON_FLAGS;
@@ -15,6 +16,8 @@ export const trainCommand = defineCommand({
   flags: {
     data: { ...data, required: true },
     format: { ...format, required: true },
+    columns: COMMON_FLAGS.columns,
+    type: COMMON_FLAGS.type,
     out: {
       type: 'string',
       placeholder: 'dir',
@@ -59,7 +62,7 @@ export const trainCommand = defineCommand({
       params.set('minSupport', flags['min-support']);
     }
     const { result } = await trainModels({
-      data: { path: flags.data, format: flags.format, strict: flags.strict },
+      data: dataInput(flags),
       algorithm: flags.algorithm,
       params: Object.fromEntries(params),
       ...(flags.events.length === 0 ? {} : { events: flags.events }),
@@ -89,5 +92,6 @@ function formatTrain(r: TrainResult): string {
       `(${count(r.parts.events)} events), ${count(r.parts.catalog)} catalog items`,
   ];
   if (r.rejected > 0) lines.push(`  ${count(r.rejected)} input lines rejected (see --json rejectedSamples)`);
+  for (const warning of r.warnings) lines.push(`warning: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { ErrorCode } from '@encore/core';
+import { ErrorCode, EVENT_TYPES } from '@encore/core';
 import { DATA_FORMATS } from '@encore/datasets';
 import { defineFlags } from './flags.js';
 
@@ -28,6 +28,17 @@ export const COMMON_FLAGS = defineFlags({
     noun: 'format',
     help: 'data format',
   },
+  columns: {
+    type: 'string',
+    placeholder: 'field=column,…',
+    help: 'csv: which column holds which event field, e.g. userId=user,itemId=item,rating=rating,timestamp=ts',
+  },
+  type: {
+    type: 'choice',
+    choices: EVENT_TYPES,
+    placeholder: 'event',
+    help: 'csv: the event type of every line (a file of one type, e.g. rate for ratings)',
+  },
   model: { type: 'string', placeholder: 'dir', help: 'model directory written by encore train' },
   k: { type: 'integer', min: 1, max: 10_000, default: 10, help: 'list length' },
   seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 42, help: 'random seed' },
@@ -47,6 +58,10 @@ export const COMMON_FLAGS = defineFlags({
     help: 'put before every cache key (apps sharing one Redis)',
   },
   strict: { type: 'boolean', help: 'fail on the first malformed line instead of counting it' },
+  'include-seen': {
+    type: 'boolean',
+    help: 'keep what customers already have in their lists (shops where they buy the same things again)',
+  },
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
   quiet: { type: 'boolean', help: 'no progress on stderr' },
   help: { type: 'boolean', help: 'show this help' },

@@ -10,7 +10,8 @@ export function formatEvalReport(r: EvalResult): string {
     `dataset     ${r.dataset.path} (${r.dataset.format}; ${r.dataset.events.join(', ')})`,
     `            ${count(r.dataset.users)} users, ${count(r.dataset.items)} items, ${count(r.dataset.interactions)} interactions; ` +
       `${count(r.dataset.rejected)} lines rejected, ${count(r.dataset.skipped)} skipped`,
-    `split       ${r.split.kind} ${r.split.ratio}, seed ${r.split.seed}: ${count(r.split.train)} train / ${count(r.split.test)} test`,
+    `split       ${r.split.kind} ${r.split.ratio}, seed ${r.split.seed}: ${count(r.split.train)} train / ${count(r.split.test)} test` +
+      (r.includeSeen ? ', seen items kept in the lists' : ''),
     `algorithm   ${r.algorithm.name} ${JSON.stringify(r.algorithm.params)}`,
     '',
     `${`metric@${r.k}`.padEnd(12)}value`,
@@ -42,6 +43,7 @@ export function formatEvalReport(r: EvalResult): string {
       );
     }
   }
+  for (const warning of r.warnings) lines.push('', `warning: ${warning}`);
   if (r.rejectedSamples.length > 0) {
     lines.push('', 'rejected lines (first ones):');
     for (const s of r.rejectedSamples) lines.push(`  line ${s.line}: ${s.reason}`);

@@ -9,6 +9,8 @@ export interface OpenEngineOptions {
   readonly cache?: string | undefined;
   readonly namespace: string;
   readonly cachePrefix: string;
+  /** Keep what the customer already has in computed lists (see EngineOptions.includeSeen). */
+  readonly includeSeen?: boolean | undefined;
 }
 
 /** The facade a command reads through, with what it was made of. */
@@ -48,6 +50,7 @@ export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngi
       models: models ?? {},
       ...(store === undefined ? {} : { cache: store }),
       namespace: options.namespace,
+      includeSeen: options.includeSeen ?? false,
       onEvent: (event) => {
         // One warning for an unreachable cache is enough; later failures of a reachable one are news.
         if (event.type === 'cache-error' && connected) warnings.push(`cache: ${event.error.message}`);

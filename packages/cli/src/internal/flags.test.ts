@@ -424,9 +424,11 @@ describe('COMMON_FLAGS', () => {
       [
         'cache',
         'cache-prefix',
+        'columns',
         'data',
         'format',
         'help',
+        'include-seen',
         'json',
         'k',
         'model',
@@ -435,6 +437,7 @@ describe('COMMON_FLAGS', () => {
         'seed',
         'strict',
         'threads',
+        'type',
       ].sort(),
     );
   });
