@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beginPublish, createRedisCache } from '@encore/cache';
 import { createRng } from '@encore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli } from './environment.js';
+import { repoRoot, runCli, SKIP_NO_DATASETS, sharedDatasets } from './environment.js';
 import { connectTestRedis, deleteUnder, REDIS_URL, uniquePrefix } from './redis.js';
 
 /**
@@ -97,6 +97,66 @@ describe('2. encore score --out is written whole or not at all', () => {
       client.disconnect();
     }
   });
+});
+
+describe('8. a publish waits out another writer when asked; a long run writes without leaking listeners', () => {
+  it('score --lock-wait waits for the lock another job holds, and publishes once it is released', async () => {
+    const client = await connectTestRedis();
+    const prefix = uniquePrefix('lock-wait');
+    const held = await beginPublish(createRedisCache({ client, prefix }), 'shop');
+    try {
+      const args = [
+        'score',
+        '--model',
+        join(dir, 'als'),
+        '--cache',
+        REDIS_URL,
+        '--cache-prefix',
+        prefix,
+        '--namespace',
+        'shop',
+      ];
+      const refused = await runCli([...args, '--json', '--quiet']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/lockWaitMs|--lock-wait/);
+      const waiting = runCli([...args, '--lock-wait', '20000', '--json', '--quiet']);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await held.abort(); // the other job ends: its lock goes
+      const published = await waiting;
+      expect(published.stderr).toBe('');
+      // Version 1 went to the job that gave up (versions are never reused): this one is 2.
+      expect(JSON.parse(published.stdout).cache).toMatchObject({ namespace: 'shop', version: 2 });
+    } finally {
+      await held.abort().catch(() => undefined);
+      await deleteUnder(client, prefix);
+      client.disconnect();
+    }
+  });
+
+  it.skipIf(sharedDatasets === null)(
+    `every customer of the full Online Retail file written under backpressure, with no listener warning ${sharedDatasets === null ? SKIP_NO_DATASETS : ''}`,
+    async () => {
+      const data = join(sharedDatasets as string, 'online-retail/online_retail_2010-12_to_2011-08.csv');
+      const model = join(dir, 'full-als');
+      const trained = await runCli(
+        ['train', '--data', data, '--format', 'online-retail', '--algorithm', 'als'].concat([
+          '--factors',
+          '8',
+          '--iterations',
+          '2',
+          '--out',
+          model,
+          '--quiet',
+        ]),
+      );
+      expect(trained.code).toBe(0);
+      const out = join(dir, 'full.jsonl');
+      const r = await runCli(['score', '--model', model, '--k', '50', '--threads', '2', '--out', out, '--quiet']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toMatch(/MaxListenersExceededWarning|Warning/);
+      expect((await readFile(out, 'utf8')).trim().split('\n').length).toBeGreaterThan(3000);
+    },
+  );
 });
 
 describe('4. too little data does not look like a result', () => {

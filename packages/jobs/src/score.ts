@@ -15,6 +15,7 @@ import type { TrainedFactorModel } from '@encore/factorization';
 import { loadModels, type ModelSet, prepareServing, type ServedList, type ServingModels } from '@encore/models';
 import { type ScoredBatch, scoreCustomers } from '@encore/workers';
 import { type DataInput, loadInput } from './input.js';
+import { writeWithBackpressure } from './output.js';
 import { type JobContext, SILENT_PROGRESS } from './progress.js';
 import { curatedPublication, rankedOf, togetherPublication } from './publish.js';
 
@@ -196,7 +197,7 @@ export async function scoreLists(options: ScoreOptions): Promise<ScoreResult> {
         }
         if (publication !== null) await publication.put('recommendations', user, rankedOf(list));
       }
-      if (out !== null && lines !== '' && !out.write(lines)) await once(out, 'drain', { signal });
+      if (out !== null) await writeWithBackpressure(out, lines, signal);
     };
     const total = customers?.length ?? customerIds.length;
     const factors = models.factors;
