@@ -1,5 +1,4 @@
 import {
-  type CacheReadEvent,
   type CacheReader,
   type CacheStore,
   connectRedisCache,
@@ -15,7 +14,6 @@ import {
   type ReadRequest,
 } from '@encore/cache';
 import {
-  type Catalog,
   checkInteger,
   checkNumber,
   checkOneOf,
@@ -25,151 +23,17 @@ import {
   invalidArgument,
   isEncoreError,
 } from '@encore/core';
+import { checkModelSet, listValue, prepareServing, type ServingModels } from '@encore/models';
+import { ComputeBudget } from './internal/compute-budget.js';
+import { LoopTurns } from './internal/loop-turns.js';
 import {
-  type Because,
-  checkModelSet,
-  listValue,
-  type ModelSet,
-  prepareServing,
-  type ServedList,
-  type ServingFilter,
-  type ServingModels,
-  type ServingRules,
-} from '@encore/models';
-
-/**
- * A computed answer refused for load (see EngineOptions.maxComputedPerSecond): `id` is the
- * customer's; `served` what the answer holds instead — 'best-sellers' (the curated best sellers:
- * the published list, else the models'), or 'cached' (a published list shorter than k, left
- * unfilled). The answer says so too (source 'shed' and a warning, or a warning).
- */
-export interface EngineShedEvent {
-  readonly type: 'shed';
-  readonly kind: 'recommendations';
-  readonly id: string;
-  readonly served: 'best-sellers' | 'cached';
-  readonly maxComputedPerSecond: number;
-}
-
-/**
- * What the engine reports instead of throwing: cache trouble and misses (@encore/cache's
- * CacheReadEvent: 'cache-error', 'cache-recovered', 'cache-miss'), and answers it would not
- * compute for load ('shed', {@link EngineShedEvent}).
- */
-export type EngineEvent = CacheReadEvent | EngineShedEvent;
-
-export interface EngineOptions {
-  /** What to compute answers from when the cache has none: `await loadModels(…dirs)` (default: none). */
-  readonly models: ModelSet;
-  /**
-   * Where precomputed answers live: a CacheStore (left open by `close()`), or a Redis URL
-   * (redis://host:port: connected here and closed by `close()`; unreachable is not an error — the
-   * engine computes until it answers, reporting 'cache-error'). Default: a new MemoryCache.
-   */
-  readonly cache: CacheStore | string;
-  /** Put before every cache key when `cache` is a URL (default 'encore:'). */
-  readonly cachePrefix: string | undefined;
-  /** Item attributes for filters, rules and titles (default: the catalog in the models). */
-  readonly catalog: Catalog | undefined;
-  /** One shop's keyspace (default 'default'). */
-  readonly namespace: string;
-  /** The clock (epoch ms) of the cache's freshness, the circuit breaker and requests (default Date.now). */
-  readonly now: () => number;
-  /** A cache call slower than this is abandoned and the answer computed (default 50 ms). */
-  readonly cacheTimeoutMs: number;
-  /** After a cache failure, skip the cache for this long, then try again (default 1,000 ms). */
-  readonly retryAfterMs: number;
-  /** How long the resolved version pointer is reused (default 1,000 ms; see @encore/cache's CacheReader). */
-  readonly pointerTtlMs: number;
-  /** Time to live of answers computed on a miss and written back (default 1 h; 0: no write-back). */
-  readonly writeBackTtlMs: number;
-  /** Candidates taken from each source before filters and rules cut the list to k (default 100). */
-  readonly depth: number;
-  /** Cache trouble and misses, for logs and metrics (default: ignored). */
-  readonly onEvent: (event: EngineEvent) => void;
-  /** 'fallback' (default): cache trouble is reported and the answer computed; 'throw': it rejects the call. */
-  readonly cacheErrors: 'fallback' | 'throw';
-  /**
-   * Load shedding: at most this many customers' lists computed per second, on `now` (default
-   * 1,000; Infinity: no limit; 0: none computed). A computed list costs 0.1–0.6 ms of CPU where a
-   * cache hit costs ~5 µs (see the serving benchmark), so when the cache is lost every request
-   * would compute, and a process would fall behind its traffic; past this rate `recommend`
-   * answers with the curated best sellers instead — the published list if the cache answers, else
-   * the models' (their shelf's, else their most-bought items), filtered and ruled as asked but
-   * not personal — marked `source: 'shed'` with a warning, and reported as a 'shed' event. A token
-   * bucket: bursts up to one second's worth. `together` and `list` compute in microseconds and are
-   * never shed.
-   */
-  readonly maxComputedPerSecond: number;
-  /**
-   * Keep what customers already have in their computed lists (default false: bought, carted and
-   * just-seen items are left out). For shops whose customers buy the same things again: publish
-   * with `encore score --include-seen` to match.
-   */
-  readonly includeSeen: boolean;
-}
-
-export const DEFAULT_ENGINE_OPTIONS: Readonly<Omit<EngineOptions, 'cache' | 'cachePrefix' | 'catalog' | 'models'>> =
-  Object.freeze({
-    namespace: 'default',
-    now: Date.now,
-    cacheTimeoutMs: 50,
-    retryAfterMs: 1000,
-    pointerTtlMs: 1000,
-    writeBackTtlMs: 3_600_000,
-    depth: 100,
-    onEvent: () => undefined,
-    cacheErrors: 'fallback',
-    maxComputedPerSecond: 1000,
-    includeSeen: false,
-  });
-
-/** Options of `recommend`. */
-export interface EngineRecommendOptions {
-  /** List length (default 10). */
-  readonly k?: number;
-  /** Keep only items that pass (needs a catalog). */
-  readonly filter?: ServingFilter;
-  /** Margin and promotion boosts, bury, pins, per-category caps (needs a catalog). */
-  readonly rules?: ServingRules;
-  /** Items the customer has just seen that the models do not hold yet: seeds, folded in (ALS), left out. */
-  readonly recentItems?: readonly string[];
-  /** Add each item's title from the catalog (default false). */
-  readonly titles?: boolean;
-}
-
-/** One item as the engine serves it. */
-export interface EngineItem {
-  readonly item: string;
-  readonly score: number;
-  /** Why it is there, largest contribution first; absent only on cached lists published without explanations. */
-  readonly because?: readonly Because[];
-  /** Baskets holding it with the input items (together, when computed). */
-  readonly support?: number;
-  /** With `titles: true`. */
-  readonly title?: string;
-}
-
-/** One list as the engine serves it. */
-export interface EngineList {
-  readonly items: readonly EngineItem[];
-  /**
-   * Where it came from: 'cache' (published or written back), 'model' (the customer's factors),
-   * 'fold-in' (factors computed from their items), 'cooccurrence' (bought-together of their cart or
-   * recent items, or of the given items), 'popular' (curated lists for a customer nothing is known
-   * about), 'lists' (the curated shelf of the models), 'shed' (the best sellers instead of a
-   * computed list, over `maxComputedPerSecond`; `version` says whether they came from the cache).
-   *
-   * A published list shorter than the k asked (published at a smaller k, or cut by `filter`) is
-   * filled up from the computed answer — a backend asking for k items lays out k — and says so in
-   * `warnings`; its source stays 'cache'. Filling a customer's list computes it, and counts against
-   * `maxComputedPerSecond` (over it, the short list is served with a warning).
-   */
-  readonly source: 'cache' | 'shed' | ServedList['source'];
-  /** The cache version it was read from, null when computed. */
-  readonly version: number | null;
-  readonly warnings: readonly string[];
-}
+  DEFAULT_ENGINE_OPTIONS,
+  type EngineEvent,
+  type EngineItem,
+  type EngineList,
+  type EngineOptions,
+  type EngineRecommendOptions,
+} from './options.js';
 
 type TitlesOption = { readonly titles?: boolean | undefined };
 type Plan<Id extends string | ListId, O, V> = ReadPlan<Id, O, V, EngineList>;
@@ -177,10 +41,7 @@ type Plan<Id extends string | ListId, O, V> = ReadPlan<Id, O, V, EngineList>;
 const NO_WARNINGS: readonly string[] = Object.freeze([]);
 /** The list shed requests are answered with. */
 const BEST_SELLERS: ListId = Object.freeze({ name: 'best-sellers' });
-/**
- * A computed answer waits for one turn of the event loop when the loop has not turned for this
- * long (ms): see Engine.#pause.
- */
+/** A computed answer waits for one turn of the event loop when the loop has not turned for this long (ms). */
 const YIELD_AFTER_MS = 10;
 const RECOMMEND_OPTIONS: readonly string[] = Object.freeze(['k', 'filter', 'rules', 'recentItems', 'titles']);
 const TOGETHER_OPTIONS: readonly string[] = Object.freeze(['k', 'titles', 'relation']);
@@ -212,15 +73,11 @@ export class Engine {
     readonly shed: Plan<ListId, EngineRecommendOptions, RankedEntry[]>;
     readonly shedRanked: Plan<ListId, EngineRecommendOptions, RankedItems>;
   };
-  /** maxComputedPerSecond, and its token bucket (tokens left, and when on `now` they were counted). */
-  readonly #maxComputed: number;
+  /** Computed answers under maxComputedPerSecond (see internal/compute-budget.ts). */
+  readonly #budget: ComputeBudget;
+  /** Turns of the event loop for callers that never yield (see internal/loop-turns.ts). */
+  readonly #turns = new LoopTurns(YIELD_AFTER_MS);
   readonly #depth: number;
-  #tokens: number;
-  #tokensAt: number;
-  /** Resolves at the next turn of the event loop, while one is awaited or watched (see #pause). */
-  #nextTurn: Promise<void> | null = null;
-  /** performance.now() when #nextTurn was set up, or its turn came. */
-  #turnAt = 0;
   #closed = false;
 
   /** Use {@link createEngine}. */
@@ -236,10 +93,8 @@ export class Engine {
     this.#store = options.store;
     this.#now = options.now;
     this.#onEvent = options.onEvent;
-    this.#maxComputed = options.maxComputedPerSecond;
+    this.#budget = new ComputeBudget(options.maxComputedPerSecond, options.now);
     this.#depth = options.depth;
-    this.#tokens = this.#bucketSize();
-    this.#tokensAt = options.now();
     // A hit is one comparison more than a plain answer: lists as long as asked are served as they are.
     const hitOf =
       <Id extends string | ListId, O extends TitlesOption>(kind: ReadPlanKind) =>
@@ -281,7 +136,7 @@ export class Engine {
         decode: decodeRankedEntries,
         hit: hitOf('list'),
         miss: async (r) => {
-          await this.#pause();
+          await this.#turns.pause();
           return this.#listComputed(r.id, r.limit, r.options);
         },
       }),
@@ -427,8 +282,8 @@ export class Engine {
   }
 
   async #recommendComputed(customerId: string, k: number, o: EngineRecommendOptions): Promise<EngineList> {
-    await this.#pause();
-    if (!this.#admit()) return this.#shed(customerId, k, o);
+    await this.#turns.pause();
+    if (!this.#budget.admit()) return this.#shed(customerId, k, o);
     const served = this.#orUnreachable('engine/recommend', `customer '${customerId}'`, () =>
       this.#serving.recommend(customerId, {
         k,
@@ -450,7 +305,7 @@ export class Engine {
     k: number,
     o: { titles?: boolean; relation?: string },
   ): Promise<EngineList> {
-    await this.#pause();
+    await this.#turns.pause();
     const served = this.#orUnreachable('engine/together', itemIds.join(', '), () =>
       this.#serving.together(itemIds, { k, relation: o.relation }),
     );
@@ -474,57 +329,6 @@ export class Engine {
     return this.#answer(served.items, served.source, null, o, served.warnings);
   }
 
-  /**
-   * Waits for a turn of the event loop when it has not turned for YIELD_AFTER_MS, else not at all
-   * (an await of null, one microtask). A computed answer resolves through microtasks only, so a
-   * caller looping on `await engine.recommend()` with no I/O of its own would otherwise never let
-   * the loop run: a Redis client's reconnect timer and socket events would wait for ever, and the
-   * engine would compute long after Redis came back. The loop's turns are watched with one
-   * setImmediate at a time, scheduled by computed answers only: a cache hit makes no macrotask, and
-   * a server whose requests come from sockets (the loop turning all the time) never waits here.
-   */
-  #pause(): Promise<void> | null {
-    const at = performance.now();
-    if (this.#nextTurn === null) {
-      this.#turnAt = at;
-      this.#nextTurn = new Promise((resolve) => {
-        setImmediate(() => {
-          this.#nextTurn = null;
-          this.#turnAt = performance.now();
-          resolve();
-        });
-      });
-      return null;
-    }
-    return at - this.#turnAt >= YIELD_AFTER_MS ? this.#nextTurn : null;
-  }
-
-  /** Tokens the bucket holds at most: one second's worth (at least one, unless the rate is 0). */
-  #bucketSize(): number {
-    const rate = this.#maxComputed;
-    return rate === 0 ? 0 : Math.max(1, rate);
-  }
-
-  /** True when one more computed list fits under maxComputedPerSecond (and takes its token). */
-  #admit(): boolean {
-    const rate = this.#maxComputed;
-    if (rate === Number.POSITIVE_INFINITY) return true;
-    const now = this.#now();
-    const elapsed = now - this.#tokensAt;
-    // A clock that steps back credits nothing until it passes the last count again.
-    if (elapsed > 0) {
-      this.#tokens = Math.min(this.#bucketSize(), this.#tokens + (elapsed * rate) / 1000);
-      this.#tokensAt = now;
-    }
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
-  #overRate(): string {
-    return `over maxComputedPerSecond (${this.#maxComputed}/s)`;
-  }
-
   /** A customer's list refused for load: reported, and answered with the best sellers (see EngineOptions.maxComputedPerSecond). */
   #shed(customerId: string, k: number, o: EngineRecommendOptions): Promise<EngineList> {
     this.#onEvent({
@@ -532,7 +336,7 @@ export class Engine {
       kind: 'recommendations',
       id: customerId,
       served: 'best-sellers',
-      maxComputedPerSecond: this.#maxComputed,
+      maxComputedPerSecond: this.#budget.rate,
     });
     return o.filter === undefined && o.rules === undefined
       ? this.#reader.read(this.#plans.shed, BEST_SELLERS, k, o)
@@ -563,7 +367,7 @@ export class Engine {
         list === null ? [] : this.#serving.reshape(list, { k, filter: o.filter, rules: o.rules });
       items = filledUp(ranked(whole), ranked(fromModels), k);
     }
-    const warnings = [`load shed: ${this.#overRate()} computed lists; the best sellers served instead`];
+    const warnings = [`load shed: ${this.#budget.describe()} computed lists; the best sellers served instead`];
     if (items.length < k) warnings.push(`only ${items.length} best sellers to serve of the ${k} asked`);
     return this.#answer(items, 'shed', version, o, warnings);
   }
@@ -584,15 +388,15 @@ export class Engine {
     const o = r.options;
     let more: readonly EngineItem[] = [];
     let why = '';
-    const admitted = kind !== 'recommendations' || this.#admit();
+    const admitted = kind !== 'recommendations' || this.#budget.admit();
     if (!admitted) {
-      why = this.#overRate();
+      why = this.#budget.describe();
       this.#onEvent({
         type: 'shed',
         kind: 'recommendations',
         id: r.id as string,
         served: 'cached',
-        maxComputedPerSecond: this.#maxComputed,
+        maxComputedPerSecond: this.#budget.rate,
       });
     } else {
       try {

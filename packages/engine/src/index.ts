@@ -15,14 +15,13 @@ export {
   type ServingRules,
   saveModels,
 } from '@encore/models';
+export { createEngine, Engine } from './engine.js';
 export {
-  createEngine,
   DEFAULT_ENGINE_OPTIONS,
-  Engine,
   type EngineEvent,
   type EngineItem,
   type EngineList,
   type EngineOptions,
   type EngineRecommendOptions,
   type EngineShedEvent,
-} from './engine.js';
+} from './options.js';
