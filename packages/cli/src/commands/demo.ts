@@ -6,6 +6,7 @@ import {
   countEventTypes,
   csrToCoo,
   type Interactions,
+  isAnonymousCustomer,
 } from '@encore/core';
 import { bundledDataPath, generateSynthetic, loadDataset } from '@encore/datasets';
 import { type Because, createEngine, type Engine, type EngineList, type ModelSet } from '@encore/engine';
@@ -275,7 +276,12 @@ async function serve(
           seconds: Math.round(Math.max(0, wall - scored.seconds) * 100) / 100,
         },
         reads,
-        readMicroseconds: await readLatency(engine, factors.customerIds, signal),
+        // The published customers: guests (anonymous invoices) are left out of the lists, computed on a read.
+        readMicroseconds: await readLatency(
+          engine,
+          factors.customerIds.filter((id) => !isAnonymousCustomer(id)),
+          signal,
+        ),
       };
     } finally {
       await engine.close();
@@ -311,7 +317,7 @@ async function readBack(engine: Engine, customer: string): Promise<DemoRead[]> {
   return reads;
 }
 
-/** p50 and p99 of 2,000 cached reads through the facade, after 500 warm-up reads, in µs. */
+/** p50 and p99 of 2,000 cached reads of published lists through the facade, after 500 warm-up reads, in µs. */
 async function readLatency(
   engine: Engine,
   customerIds: readonly string[],
